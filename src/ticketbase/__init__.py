@@ -1,0 +1,1 @@
+"""TicketBase: the multi-tenant ticketing API server."""

@@ -1,0 +1,1 @@
+"""Adapters: one subpackage per technology, each implementing application ports."""

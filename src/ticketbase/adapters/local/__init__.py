@@ -1,0 +1,1 @@
+"""Single-process development defaults: in-process cache, local files, .eml mailbox."""

@@ -1,0 +1,1 @@
+"""In-memory adapters: fakes of the ports for unit tests (never used in production)."""

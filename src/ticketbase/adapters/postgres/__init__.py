@@ -1,0 +1,1 @@
+"""PostgreSQL: SQLAlchemy Core tables and statements over asyncpg, row level security per tenant."""

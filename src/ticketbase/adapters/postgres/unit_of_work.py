@@ -1,0 +1,170 @@
+"""The PostgreSQL unit of work: one connection, one transaction, the tenant set first.
+
+``set_config('app.organization_id', …, true)`` is transaction-local, so the value cannot leak to
+the next user of the pooled connection; row level security does the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from uuid import UUID
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from ticketbase.adapters.postgres.audit import PostgresAuditLog
+from ticketbase.adapters.postgres.constraint_errors import as_domain_error
+from ticketbase.adapters.postgres.organizations import (
+    PostgresOrganizationRepository,
+    organization_from_row,
+)
+from ticketbase.adapters.postgres.tables import users
+from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.domain.identity.organization import Organization
+from ticketbase.domain.identity.user import User
+from ticketbase.domain.shared.ids import OrganizationId, UserId
+from ticketbase.domain.shared.values import EmailAddress, Slug
+
+_SET_TENANT = text("SELECT set_config('app.organization_id', :organization_id, true)")
+
+
+class _Transaction:
+    def __init__(self, connection: AsyncConnection, transaction: AsyncTransaction) -> None:
+        self._c = connection
+        self._transaction = transaction
+
+    async def commit(self) -> None:
+        await self._transaction.commit()
+
+
+class PostgresTenantTransaction(_Transaction):
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        transaction: AsyncTransaction,
+        organization_id: OrganizationId,
+    ) -> None:
+        super().__init__(connection, transaction)
+        self.organizations = PostgresOrganizationRepository(connection)
+        self.audit = PostgresAuditLog(connection, organization_id)
+
+
+class PostgresSystemQueries(_Transaction):
+    """Cross-tenant reads go through SECURITY DEFINER functions owned by ``ticketbase_system``;
+    the request path never turns row level security off."""
+
+    async def organization_by_id(self, organization_id: OrganizationId) -> Organization | None:
+        return await self._one(p_id=organization_id)
+
+    async def organization_by_slug(self, slug: Slug) -> Organization | None:
+        return await self._one(p_slug=slug.value)
+
+    async def organization_by_verified_domain(self, domain: str) -> Organization | None:
+        return await self._one(p_domain=domain)
+
+    async def list_organizations(self, q: str | None, page: PageRequest) -> Page[Organization]:
+        rows = await self._find(p_q=q, p_after=page.after, p_limit=page.fetch)
+        return Page.from_rows(rows, page, key=lambda o: o.id)
+
+    async def user_by_email(self, email: EmailAddress) -> User | None:
+        row = (
+            (await self._c.execute(select(users).where(users.c.email == email.value)))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return User(
+            id=UserId(row["id"]),
+            email=EmailAddress(row["email"]),
+            full_name=row["full_name"],
+            password_hash=row["password_hash"],
+            created_at=row["created_at"],
+            is_platform_admin=row["is_platform_admin"],
+        )
+
+    async def save_user(self, user: User) -> None:
+        values = {
+            "id": user.id,
+            "email": user.email.value,
+            "full_name": user.full_name,
+            "password_hash": user.password_hash,
+            "is_platform_admin": user.is_platform_admin,
+            "created_at": user.created_at,
+        }
+        statement = pg_insert(users).values(**values)
+        await self._c.execute(
+            statement.on_conflict_do_update(
+                index_elements=["id"],
+                set_={k: statement.excluded[k] for k in values if k not in {"id", "created_at"}},
+            )
+        )
+
+    async def _one(self, **criteria: object) -> Organization | None:
+        found = await self._find(p_limit=1, **criteria)
+        return found[0] if found else None
+
+    async def _find(self, **criteria: object) -> list[Organization]:
+        arguments = {
+            "p_id": None,
+            "p_slug": None,
+            "p_domain": None,
+            "p_q": None,
+            "p_after": None,
+            "p_limit": 1,
+        } | criteria
+        rows = (
+            await self._c.execute(
+                select(
+                    func.tb_find_organizations(*arguments.values()).table_valued(
+                        "id",
+                        "name",
+                        "slug",
+                        "status",
+                        "settings",
+                        "branding",
+                        "version",
+                        "created_at",
+                        "updated_at",
+                        "domains",
+                    )
+                )
+            )
+        ).mappings()
+        return [organization_from_row(row, row["domains"]) for row in rows]
+
+
+class PostgresUnitOfWork:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @asynccontextmanager
+    async def for_tenant(
+        self, organization_id: OrganizationId
+    ) -> AsyncIterator[PostgresTenantTransaction]:
+        async with self._transaction(organization_id) as (connection, transaction):
+            yield PostgresTenantTransaction(connection, transaction, organization_id)
+
+    @asynccontextmanager
+    async def system(self) -> AsyncIterator[PostgresSystemQueries]:
+        async with self._transaction(None) as (connection, transaction):
+            yield PostgresSystemQueries(connection, transaction)
+
+    @asynccontextmanager
+    async def _transaction(
+        self, organization_id: UUID | None
+    ) -> AsyncIterator[tuple[AsyncConnection, AsyncTransaction]]:
+        async with self._engine.connect() as connection:
+            transaction = await connection.begin()
+            try:
+                if organization_id is not None:
+                    await connection.execute(_SET_TENANT, {"organization_id": str(organization_id)})
+                yield connection, transaction
+            except IntegrityError as error:
+                raise (as_domain_error(error) or error) from error
+            finally:
+                if transaction.is_active:
+                    await transaction.rollback()

@@ -1,0 +1,108 @@
+"""Access tokens: HS256 JWTs with a ``kid`` so keys can rotate.
+
+The newest secret signs; every configured secret (newest and previous) verifies. Only HS256 is
+accepted: ``none`` and every other algorithm are refused before the signature is looked at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from uuid import UUID
+
+import jwt
+
+from ticketbase.application.ports.security import AccessClaims
+from ticketbase.application.ports.system import Clock
+from ticketbase.domain.identity.permissions import Role
+from ticketbase.domain.shared.errors import Unauthenticated
+from ticketbase.domain.shared.ids import OrganizationId, SessionId, UserId
+
+_ALGORITHM = "HS256"
+_REQUIRED = ["exp", "iat", "iss", "aud", "sub", "sid", "jti"]
+
+
+class InvalidToken(Unauthenticated):
+    code = "invalid_token"
+
+
+class TokenExpired(Unauthenticated):
+    code = "token_expired"
+
+
+def key_id(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
+class JwtTokenService:
+    def __init__(
+        self,
+        *,
+        secret: str,
+        previous_secrets: tuple[str, ...] = (),
+        issuer: str,
+        audience: str,
+        ttl_seconds: int,
+        clock: Clock,
+    ) -> None:
+        self._signing = (key_id(secret), secret)
+        self._keys = {key_id(s): s for s in (secret, *previous_secrets)}
+        self._issuer, self._audience, self._ttl, self._clock = issuer, audience, ttl_seconds, clock
+
+    def issue_access_token(
+        self,
+        *,
+        user_id: UserId,
+        session_id: SessionId,
+        organization_id: OrganizationId | None,
+        role: Role | None,
+        is_platform_admin: bool,
+    ) -> tuple[str, int]:
+        now = int(self._clock.now().timestamp())
+        claims: dict[str, object] = {
+            "sub": str(user_id),
+            "sid": str(session_id),
+            "jti": secrets.token_urlsafe(12),
+            "iat": now,
+            "exp": now + self._ttl,
+            "iss": self._issuer,
+            "aud": self._audience,
+        }
+        if organization_id is not None and role is not None:
+            claims |= {"org": str(organization_id), "role": role.value}
+        if is_platform_admin:
+            claims["pa"] = True
+        kid, secret = self._signing
+        return jwt.encode(claims, secret, algorithm=_ALGORITHM, headers={"kid": kid}), self._ttl
+
+    def verify_access_token(self, token: str) -> AccessClaims:
+        try:
+            header = jwt.get_unverified_header(token)
+            secret = self._keys.get(str(header.get("kid")))
+            if header.get("alg") != _ALGORITHM or secret is None:
+                raise InvalidToken("the access token is not valid")
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=[_ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": _REQUIRED},
+                leeway=5,
+            )
+            organization = claims.get("org")
+            role = claims.get("role")
+            return AccessClaims(
+                user_id=UserId(UUID(claims["sub"])),
+                session_id=SessionId(UUID(claims["sid"])),
+                organization_id=OrganizationId(UUID(organization)) if organization else None,
+                role=Role(role) if organization and role else None,
+                is_platform_admin=claims.get("pa") is True,
+                token_id=str(claims["jti"]),
+                expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            )
+        except jwt.ExpiredSignatureError:
+            raise TokenExpired("the access token has expired") from None
+        except (jwt.InvalidTokenError, ValueError, KeyError):
+            raise InvalidToken("the access token is not valid") from None

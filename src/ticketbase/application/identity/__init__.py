@@ -1,0 +1,1 @@
+"""Identity use cases: organizations, accounts, memberships."""

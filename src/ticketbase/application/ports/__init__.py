@@ -1,0 +1,1 @@
+"""Ports: the Protocols adapters implement."""

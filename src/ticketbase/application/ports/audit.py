@@ -1,0 +1,29 @@
+"""The audit trail: one append-only entry per mutation or security event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from ticketbase.application.context import RequestMeta
+from ticketbase.domain.shared.ids import UserId
+
+JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: UUID
+    at: datetime
+    actor_id: UserId | None
+    action: str
+    target_type: str
+    target_id: str | None
+    meta: RequestMeta = field(default_factory=RequestMeta)
+    changes: dict[str, JsonValue] = field(default_factory=dict)
+
+
+class AuditLog(Protocol):
+    async def append(self, entry: AuditEntry) -> None: ...

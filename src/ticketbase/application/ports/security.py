@@ -1,0 +1,47 @@
+"""Security ports: password hashing and access tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from ticketbase.domain.identity.permissions import Role
+from ticketbase.domain.shared.ids import OrganizationId, SessionId, UserId
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: UserId
+    session_id: SessionId
+    organization_id: OrganizationId | None
+    role: Role | None
+    is_platform_admin: bool
+    token_id: str
+    expires_at: datetime
+
+
+class TokenService(Protocol):
+    def issue_access_token(
+        self,
+        *,
+        user_id: UserId,
+        session_id: SessionId,
+        organization_id: OrganizationId | None,
+        role: Role | None,
+        is_platform_admin: bool,
+    ) -> tuple[str, int]:
+        """A signed access token and its lifetime in seconds."""
+        ...
+
+    def verify_access_token(self, token: str) -> AccessClaims:
+        """Raise ``Unauthenticated`` (code ``token_expired`` or ``invalid_token``) when bad."""
+        ...

@@ -1,0 +1,1 @@
+"""Pure business rules: entities, value objects and invariants. Imports nothing outward."""

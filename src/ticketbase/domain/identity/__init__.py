@@ -1,0 +1,1 @@
+"""Who is who: organizations (tenants), users, memberships, roles and permissions."""

@@ -1,0 +1,10 @@
+"""Typed identifiers: mixing an organization id with a user id is a type error."""
+
+from __future__ import annotations
+
+from typing import NewType
+from uuid import UUID
+
+OrganizationId = NewType("OrganizationId", UUID)
+UserId = NewType("UserId", UUID)
+SessionId = NewType("SessionId", UUID)

@@ -1,0 +1,1 @@
+"""Entrypoints: HTTP, CLI, worker, and the DI container that wires adapters to ports."""

@@ -1,0 +1,1 @@
+"""The HTTP entrypoint: Litestar app, controllers, wire structs, problem+json, middleware."""

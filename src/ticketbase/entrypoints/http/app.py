@@ -1,0 +1,113 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dishka import Provider
+from dishka.integrations.litestar import DishkaRouter, setup_dishka
+from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from ticketbase.adapters.postgres.probe import PostgresProbe
+from ticketbase.entrypoints.container import make_container
+from ticketbase.entrypoints.http.docs import docs_router
+from ticketbase.entrypoints.http.health import HealthController, metrics_handler
+from ticketbase.entrypoints.http.metrics import HttpMetrics
+from ticketbase.entrypoints.http.organizations import OrganizationController
+from ticketbase.entrypoints.http.problems import handle_exception
+from ticketbase.entrypoints.http.request_context import RequestContextMiddleware
+from ticketbase.entrypoints.logging import configure_logging
+from ticketbase.entrypoints.settings import Settings
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+async def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """415 for a body that is not JSON on a route that reads JSON (the default)."""
+    if request.method not in _BODY_METHODS:
+        return
+    has_body = request.headers.get("content-length", "0") != "0" or (
+        "transfer-encoding" in request.headers
+    )
+    accepted = request.route_handler.opt.get("content_types", ("application/json",))
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if has_body and not (media_type in accepted or media_type.endswith("+json")):
+        raise HTTPException(status_code=415, detail=f"send the body as {' or '.join(accepted)}")
+
+
+def create_app(settings: Settings | None = None, *overrides: Provider) -> Litestar:
+    settings = settings or Settings.from_env()
+    settings.check_production()
+    settings = settings.with_development_secrets()
+    configure_logging(settings.log_level, settings.log_format)
+    container = make_container(settings, *overrides)
+    metrics = HttpMetrics() if settings.metrics_enabled else None
+
+    async def on_startup(app: Litestar) -> None:
+        probe = await container.get(PostgresProbe)
+        await probe.assert_least_privilege()
+        if metrics is not None:
+            metrics.watch_pool(probe.pool_status)
+
+    async def on_shutdown(app: Litestar) -> None:
+        await container.close()
+
+    api = DishkaRouter(path="/", route_handlers=[OrganizationController, HealthController])
+    handlers: list[Any] = [api]
+    if settings.docs_enabled:
+        handlers.append(docs_router())
+    if metrics is not None:
+        handlers.append(metrics_handler(metrics))
+    app = Litestar(
+        route_handlers=handlers,
+        exception_handlers={Exception: handle_exception},
+        before_request=require_json_body,
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_headers=[
+                "authorization",
+                "content-type",
+                "if-match",
+                "if-none-match",
+                "idempotency-key",
+                "x-request-id",
+                "x-organization",
+                "api-version",
+            ],
+            expose_headers=[
+                "x-request-id",
+                "api-version",
+                "etag",
+                "retry-after",
+                "ratelimit-limit",
+                "ratelimit-remaining",
+                "ratelimit-reset",
+            ],
+            allow_credentials=False,
+        )
+        if settings.cors_origins
+        else None,
+        openapi_config=OpenAPIConfig(
+            title="TicketBase API",
+            version="1",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+        ),
+        debug=False,
+    )
+    setup_dishka(container, app)
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
+    return app

@@ -1,0 +1,127 @@
+"""The outermost ASGI layer: request id, API version, security headers, access log, metrics.
+
+It wraps Litestar's whole handler (routing included), so unknown routes, 405s and errors get the
+same headers and log line as everything else.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import MutableMapping
+from typing import Any
+
+import msgspec
+import structlog
+from litestar.enums import ScopeType
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
+
+from ticketbase.entrypoints.http.metrics import HttpMetrics
+
+API_VERSION = "1"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SECURITY_HEADERS = [
+    (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+_API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+log = structlog.get_logger("ticketbase.access")
+
+
+def request_id_of(scope: Scope | MutableMapping[str, Any]) -> str:
+    state: dict[str, Any] = scope.setdefault("state", {})
+    request_id = state.get("request_id")
+    if request_id is None:
+        request_id = state["request_id"] = uuid.uuid4().hex
+    return str(request_id)
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics | None) -> None:
+        self._app = app
+        self._metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self._app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        request_id = given if _VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                out = list(message.get("headers", []))
+                present = {k.lower() for k, _ in out}
+                out.append((b"x-request-id", request_id.encode()))
+                out.append((b"api-version", API_VERSION.encode()))
+                out.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
+                if b"content-security-policy" not in present:
+                    out.append(_API_CSP)
+                message["headers"] = out
+            await send(message)
+
+        try:
+            asked = headers.get("api-version")
+            if asked is not None and asked.strip() != API_VERSION:
+                await _unsupported_version(send_with_headers, request_id, asked)
+            else:
+                await self._app(scope, receive, send_with_headers)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("path_template") or "unmatched"
+            if self._metrics is not None:
+                self._metrics.observe(scope["method"], route, status, elapsed)
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+            )
+            structlog.contextvars.clear_contextvars()
+
+
+async def _unsupported_version(send: Send, request_id: str, asked: str) -> None:
+    body = msgspec.json.encode(
+        {
+            "type": "https://docs.ticketbase.dev/problems/unsupported-api-version",
+            "title": "Bad request",
+            "status": 400,
+            "detail": f"API version {asked[:20]!r} is not supported; "
+            f"this server speaks {API_VERSION}",
+            "code": "unsupported_api_version",
+            "requestId": request_id,
+        }
+    )
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 400,
+        "headers": [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    await send(start)
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(end)

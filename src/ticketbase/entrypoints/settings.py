@@ -1,0 +1,123 @@
+"""One typed settings object, read once from ``TICKETBASE_*`` variables (and an optional ``.env``).
+
+Nothing else in the code base reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+from dotenv import dotenv_values
+
+PREFIX = "TICKETBASE_"
+
+
+class SettingsError(Exception):
+    """A configuration that must not start; the message names the setting."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path(".data")
+    database_url: str | None = None
+    migration_database_url: str | None = None
+    database_pool_size: int = 10
+    database_max_overflow: int = 10
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    base_domain: str = "ticketbase.localhost"
+    jwt_secret: str | None = None
+    jwt_previous_secrets: tuple[str, ...] = ()
+    jwt_issuer: str = "ticketbase"
+    jwt_audience: str = "ticketbase-api"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    rate_limit_login: str = "5/15m"
+    max_body_bytes: int = 1024 * 1024
+    cors_origins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    metrics_enabled: bool = True
+    docs_enabled: bool = True
+
+    @classmethod
+    def from_env(
+        cls, environ: dict[str, str] | None = None, *, dotenv: Path | None = Path(".env")
+    ) -> Settings:
+        """Settings from ``environ`` (default: the process environment) over ``.env``."""
+        values: dict[str, str] = {}
+        if dotenv is not None and dotenv.is_file():
+            values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+        known = {f.name for f in fields(cls)}
+        raw: dict[str, Any] = {}
+        for key, value in values.items():
+            if not key.startswith(PREFIX):
+                continue
+            name = key.removeprefix(PREFIX).lower()
+            if name in known:
+                raw[name] = _split(value) if name in _LISTS else value
+        try:
+            return msgspec.convert(raw, cls, strict=False, dec_hook=_decode)
+        except msgspec.ValidationError as error:
+            raise SettingsError(f"invalid setting: {error} (set as {PREFIX}…)") from error
+
+    def check_production(self) -> None:
+        """Refuse development defaults when ``TICKETBASE_ENV=production``."""
+        if self.env != "production":
+            return
+        missing = []
+        if not self.database_url:
+            missing.append("TICKETBASE_DATABASE_URL (the embedded database is for development)")
+        if not self.jwt_secret:
+            missing.append("TICKETBASE_JWT_SECRET (a generated secret is for development)")
+        elif len(self.jwt_secret) < 32:
+            missing.append("TICKETBASE_JWT_SECRET of at least 32 characters")
+        if self.workers > 1 and not self.redis_url:
+            missing.append("TICKETBASE_REDIS_URL (in-process cache and limits need one worker)")
+        if missing:
+            raise SettingsError("production refuses to start without " + "; ".join(missing))
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    def with_development_secrets(self) -> Settings:
+        """Fill unset secrets from a file generated once in the data directory."""
+        if self.jwt_secret:
+            return self
+        path = self.data_dir / "secrets.json"
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        if "jwt_secret" not in stored:
+            stored["jwt_secret"] = secrets.token_urlsafe(48)
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(stored))
+            path.chmod(0o600)
+        return replace(self, jwt_secret=stored["jwt_secret"])
+
+    def export_database_url(self, url: str) -> Settings:
+        """Hand the embedded database's URL to server worker processes (they read the env)."""
+        os.environ[PREFIX + "DATABASE_URL"] = url
+        return replace(self, database_url=url)
+
+
+def _decode(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError(kind)
+
+
+_LISTS = {"jwt_previous_secrets", "cors_origins"}
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
