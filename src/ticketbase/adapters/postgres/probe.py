@@ -32,6 +32,8 @@ class PostgresProbe:
                     )
                 )
             ).one()
+        # Keep no connection from start-up: the pool fills lazily on the serving event loop.
+        await self._engine.dispose()
         if any(row):
             raise UnsafeDatabaseRole(
                 "the API's database role is a superuser, may bypass row level security or owns "

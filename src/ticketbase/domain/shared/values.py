@@ -18,7 +18,7 @@ class Slug:
     value: str
 
     def __post_init__(self) -> None:
-        if not _SLUG.match(self.value):
+        if not _SLUG.fullmatch(self.value):
             raise RuleViolated(
                 "a slug is 1-64 lowercase letters, digits or inner hyphens", field="slug"
             )
@@ -38,7 +38,7 @@ class EmailAddress:
         normalised = raw.strip().lower()
         if (
             len(normalised) > 320
-            or not _EMAIL.match(normalised)
+            or not _EMAIL.fullmatch(normalised)
             or "." not in normalised.split("@")[1]
         ):
             raise RuleViolated("not a valid email address", field=field)
@@ -49,7 +49,7 @@ class EmailAddress:
 
 
 def parse_color(raw: str, *, field: str) -> str:
-    if not _COLOR.match(raw):
+    if not _COLOR.fullmatch(raw):
         raise RuleViolated("a color is written #rrggbb", field=field)
     return raw.lower()
 
@@ -58,6 +58,6 @@ def parse_domain_name(raw: str, *, field: str = "domain") -> str:
     """A DNS host name, lowercased, without a trailing dot or a port."""
     name = raw.strip().lower().rstrip(".")
     labels = name.split(".")
-    if len(name) > 253 or len(labels) < 2 or not all(_DOMAIN_LABEL.match(x) for x in labels):
+    if len(name) > 253 or len(labels) < 2 or not all(_DOMAIN_LABEL.fullmatch(x) for x in labels):
         raise RuleViolated(f"{raw!r} is not a valid domain name", field=field)
     return name

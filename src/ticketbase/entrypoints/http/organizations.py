@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, Response, get, put
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from ticketbase.application.context import Actor
 from ticketbase.application.identity.get_organization import GetOrganization
@@ -172,9 +172,9 @@ class OrganizationController(Controller):
         self,
         actor: FromDishka[Actor],
         use_case: FromDishka[ListOrganizations],
-        q: Annotated[str | None, Parameter(max_length=200)] = None,
-        limit: Annotated[int | None, Parameter(ge=1, le=200)] = None,
-        cursor: str | None = None,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=200)] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> OrganizationPage:
         page = await use_case(q, page_request(limit, cursor), actor)
         return OrganizationPage(
@@ -191,7 +191,7 @@ class OrganizationController(Controller):
         self,
         request: Request[Any, Any, Any],
         use_case: FromDishka[ResolveOrganization],
-        domain: Annotated[str | None, Parameter(max_length=253)] = None,
+        domain: Annotated[str | None, QueryParameter(max_length=253)] = None,
     ) -> Response[bytes]:
         organization = await resolve_storefront(request, use_case, domain)
         return cached_json(request, _public(organization))
@@ -199,7 +199,7 @@ class OrganizationController(Controller):
     @get("/{organization_id:uuid}", security=BEARER, summary="Read an organization")
     async def get_organization(
         self,
-        organization_id: UUID,
+        organization_id: FromPath[UUID],
         actor: FromDishka[Actor],
         use_case: FromDishka[GetOrganization],
     ) -> OrganizationResponse:
@@ -208,11 +208,11 @@ class OrganizationController(Controller):
     @put("/{organization_id:uuid}", security=BEARER, summary="Update an organization")
     async def update_organization(
         self,
-        organization_id: UUID,
-        data: UpdateOrganizationRequest,
+        organization_id: FromPath[UUID],
+        data: JSONBody[UpdateOrganizationRequest],
         actor: FromDishka[Actor],
         use_case: FromDishka[UpdateOrganization],
-        if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+        if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
     ) -> OrganizationResponse:
         command = _update_command(OrganizationId(organization_id), data, expected_version(if_match))
         return organization_response(await use_case(command, actor))

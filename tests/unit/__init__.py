@@ -1,0 +1,1 @@
+"""Unit tests (package marker so test modules may share a basename)."""
