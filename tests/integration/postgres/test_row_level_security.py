@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 from sqlalchemy.engine import URL
-
 from tests.integration.support import app_dsn
 
 pytestmark = pytest.mark.anyio
@@ -23,16 +22,25 @@ async def _seed_organization(owner: asyncpg.Connection) -> uuid.UUID:
     await owner.execute(
         "INSERT INTO organizations (id, name, slug, created_at, updated_at) "
         "VALUES ($1, $2, $3, $4, $4)",
-        org_id, slug, slug, NOW,
+        org_id,
+        slug,
+        slug,
+        NOW,
     )
     await owner.execute(
-        "INSERT INTO organization_domains (organization_id, domain, created_at) VALUES ($1, $2, $3)",
-        org_id, f"{slug}.example.com", NOW,
+        "INSERT INTO organization_domains (organization_id, domain, created_at) "
+        "VALUES ($1, $2, $3)",
+        org_id,
+        f"{slug}.example.com",
+        NOW,
     )
     await owner.execute(
         "INSERT INTO audit_log (organization_id, id, at, action, target_type, changes) "
         "VALUES ($1, $2, $3, 'seeded', 'organization', $4)",
-        org_id, uuid.uuid4(), NOW, json.dumps({}),
+        org_id,
+        uuid.uuid4(),
+        NOW,
+        json.dumps({}),
     )
     return org_id
 
@@ -62,7 +70,7 @@ TENANT_TABLES = ["organizations", "organization_domains", "audit_log"]
 async def test_without_a_tenant_every_tenant_table_looks_empty(
     app: asyncpg.Connection, tenants: tuple[uuid.UUID, uuid.UUID], table: str
 ) -> None:
-    assert await app.fetchval(f"SELECT count(*) FROM {table}") == 0  # noqa: S608
+    assert await app.fetchval(f"SELECT count(*) FROM {table}") == 0
 
 
 @pytest.mark.parametrize("table", TENANT_TABLES)
@@ -73,7 +81,7 @@ async def test_a_tenant_sees_only_its_own_rows(
     column = "id" if table == "organizations" else "organization_id"
     async with app.transaction():
         await _set_tenant(app, a)
-        seen = {r[0] for r in await app.fetch(f"SELECT {column} FROM {table}")}  # noqa: S608
+        seen = {r[0] for r in await app.fetch(f"SELECT {column} FROM {table}")}
     assert seen == {a}
     assert b not in seen
 
@@ -88,7 +96,8 @@ async def test_inserting_a_row_for_another_tenant_is_rejected(
             await app.execute(
                 "INSERT INTO organization_domains (organization_id, domain, created_at) "
                 "VALUES ($1, $2, now())",
-                b, f"stolen-{uuid.uuid4().hex[:8]}.example.com",
+                b,
+                f"stolen-{uuid.uuid4().hex[:8]}.example.com",
             )
 
 
@@ -101,7 +110,9 @@ async def test_updating_or_deleting_another_tenants_rows_touches_nothing(
     async with app.transaction():
         await _set_tenant(app, a)
         updated = await app.execute("UPDATE organizations SET name = 'hijacked' WHERE id = $1", b)
-        deleted = await app.execute("DELETE FROM organization_domains WHERE organization_id = $1", b)
+        deleted = await app.execute(
+            "DELETE FROM organization_domains WHERE organization_id = $1", b
+        )
     assert (updated, deleted) == ("UPDATE 0", "DELETE 0")
     assert await owner_connection.fetchval("SELECT name FROM organizations WHERE id = $1", b) != (
         "hijacked"
@@ -117,7 +128,8 @@ async def test_moving_a_row_into_another_tenant_is_rejected(
             await _set_tenant(app, a)
             await app.execute(
                 "UPDATE organization_domains SET organization_id = $1 WHERE organization_id = $2",
-                b, a,
+                b,
+                a,
             )
 
 
