@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
@@ -14,6 +15,7 @@ from ticketbase.domain.shared.values import EmailAddress, Slug, parse_color, par
 
 MAX_CUSTOM_DOMAINS = 10
 MAX_ALLOWED_ORIGINS = 20
+_ORIGIN = re.compile(r"https?://[^/?#\s]+")
 _CURRENCIES = frozenset(
     (
         "AUD BRL CAD CHF CNY CZK DKK EUR GBP HKD HUF INR JPY KRW MXN NOK NZD PLN SEK SGD USD ZAR"
@@ -48,7 +50,7 @@ class OrganizationSettings:
         if len(self.allowed_origins) > MAX_ALLOWED_ORIGINS:
             raise RuleViolated("too many allowed origins", field="settings.allowedOrigins")
         for origin in self.allowed_origins:
-            if not origin.startswith(("https://", "http://")) or origin.endswith("/"):
+            if not _ORIGIN.fullmatch(origin):
                 raise RuleViolated(
                     "an origin is scheme://host[:port] without a path",
                     field="settings.allowedOrigins",
@@ -115,14 +117,17 @@ class Organization:
             raise StaleVersion(
                 f"the organization is at version {self.version}, not {expected_version}"
             )
-        if name is not None:
-            self.name = self.check_name(name)
+        # Check every part before changing any, so a refused update leaves the aggregate as it was.
+        cleaned_name = None if name is None else self.check_name(name)
+        domains = None if custom_domains is None else self._merge_domains(custom_domains)
+        if cleaned_name is not None:
+            self.name = cleaned_name
         if settings is not None:
             self.settings = settings
         if branding is not None:
             self.branding = branding
-        if custom_domains is not None:
-            self.custom_domains = self._merge_domains(custom_domains)
+        if domains is not None:
+            self.custom_domains = domains
         self.version += 1
         self.updated_at = now
 

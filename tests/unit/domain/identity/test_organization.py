@@ -242,6 +242,7 @@ class TestOrganizationSettings:
             "ftp://shop.example.com",
             "https://shop.example.com/",
             "https://shop.example.com/path",
+            "https://shop.example.com?x=1",
             "https://",
         ],
     )

@@ -96,7 +96,8 @@ class TestEmailAddress:
 
 class TestParseColor:
     @pytest.mark.parametrize(
-        ("raw", "expected"), [("#a1b2c3", "#a1b2c3"), ("#A1B2C3", "#a1b2c3"), ("#000000", "#000000")]
+        ("raw", "expected"),
+        [("#a1b2c3", "#a1b2c3"), ("#A1B2C3", "#a1b2c3"), ("#000000", "#000000")],
     )
     def test_accepts_hex_triplets_lowercased(self, raw: str, expected: str) -> None:
         assert parse_color(raw, field="branding.primaryColor") == expected
