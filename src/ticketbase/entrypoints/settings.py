@@ -69,7 +69,9 @@ class Settings:
         try:
             return msgspec.convert(raw, cls, strict=False, dec_hook=_decode)
         except msgspec.ValidationError as error:
-            raise SettingsError(f"invalid setting: {error} (set as {PREFIX}…)") from error
+            message = str(error)
+            field = message.rpartition("$.")[2].split(".")[0].split("[")[0]
+            raise SettingsError(f"invalid {PREFIX}{field.upper()}: {message}") from error
 
     def check_production(self) -> None:
         """Refuse development defaults when ``TICKETBASE_ENV=production``."""

@@ -8,13 +8,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from ticketbase.adapters.memory.accounts import (
+    MemoryMembershipRepository,
+    MemoryOneTimeTokenRepository,
+    MemorySecurityEventLog,
+    MemorySessionRepository,
+    MemoryUserRepository,
+)
 from ticketbase.application.pagination import Page, PageRequest
-from ticketbase.application.ports.audit import AuditEntry
-from ticketbase.domain.identity.organization import Organization
+from ticketbase.application.ports.audit import AuditEntry, SecurityEvent
+from ticketbase.application.ports.unit_of_work import MembershipSummary, OneTimeToken
+from ticketbase.domain.identity.membership import Membership
+from ticketbase.domain.identity.organization import Organization, OrganizationStatus
+from ticketbase.domain.identity.session import Session
 from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.errors import Conflict, StaleVersion
-from ticketbase.domain.shared.ids import OrganizationId, UserId
-from ticketbase.domain.shared.values import EmailAddress, Slug
+from ticketbase.domain.shared.ids import MembershipId, OrganizationId, SessionId, UserId
+from ticketbase.domain.shared.values import Slug
 
 
 @dataclass
@@ -22,6 +32,12 @@ class MemoryState:
     organizations: dict[OrganizationId, Organization] = field(default_factory=dict)
     users: dict[UserId, User] = field(default_factory=dict)
     audit: list[tuple[OrganizationId, AuditEntry]] = field(default_factory=list)
+    memberships: dict[MembershipId, Membership] = field(default_factory=dict)
+    sessions: dict[SessionId, Session] = field(default_factory=dict)
+    refresh_hashes: dict[SessionId, bytes] = field(default_factory=dict)
+    rotated: dict[bytes, SessionId] = field(default_factory=dict)
+    one_time_tokens: dict[bytes, OneTimeToken] = field(default_factory=dict)
+    security_events: list[SecurityEvent] = field(default_factory=list)
 
 
 class _Transaction:
@@ -29,6 +45,10 @@ class _Transaction:
         self._database = database
         self.state = copy.deepcopy(database.state)
         self.committed = False
+        self.users = MemoryUserRepository(self.state)
+        self.sessions = MemorySessionRepository(self.state)
+        self.one_time_tokens = MemoryOneTimeTokenRepository(self.state)
+        self.security_events = MemorySecurityEventLog(self.state)
 
     async def commit(self) -> None:
         self._database.state = self.state
@@ -82,6 +102,7 @@ class MemoryTenantTransaction(_Transaction):
     def __init__(self, database: MemoryDatabase, organization_id: OrganizationId) -> None:
         super().__init__(database)
         self.organizations = MemoryOrganizationRepository(self, organization_id)
+        self.memberships = MemoryMembershipRepository(self.state, organization_id)
         self.audit = MemoryAuditLog(self, organization_id)
 
 
@@ -110,13 +131,24 @@ class MemorySystemQueries(_Transaction):
             rows = [o for o in rows if o.id < page.after]
         return Page.from_rows(rows[: page.fetch], page, key=lambda o: o.id)
 
-    async def user_by_email(self, email: EmailAddress) -> User | None:
-        return next((u for u in self.state.users.values() if u.email == email), None)
-
-    async def save_user(self, user: User) -> None:
-        if any(u.email == user.email and u.id != user.id for u in self.state.users.values()):
-            raise Conflict("an account with this email already exists", field="email")
-        self.state.users[user.id] = user
+    async def memberships_of_user(self, user_id: UserId) -> list[MembershipSummary]:
+        found = []
+        for m in sorted(self.state.memberships.values(), key=lambda m: m.created_at):
+            organization = self.state.organizations.get(m.organization_id)
+            if m.user_id == user_id and organization is not None:
+                if organization.status is not OrganizationStatus.ACTIVE:
+                    continue
+                found.append(
+                    MembershipSummary(
+                        membership_id=m.id,
+                        organization_id=m.organization_id,
+                        organization_slug=organization.slug,
+                        organization_name=organization.name,
+                        role=m.role,
+                        status=m.status,
+                    )
+                )
+        return found
 
 
 class MemoryDatabase:

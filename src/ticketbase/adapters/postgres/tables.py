@@ -8,12 +8,13 @@ from sqlalchemy import (
     Column,
     DateTime,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData()
 
@@ -49,6 +50,7 @@ users = Table(
     Column("password_hash", Text),
     Column("is_platform_admin", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True)),
 )
 
 audit_log = Table(
@@ -65,4 +67,71 @@ audit_log = Table(
     Column("user_agent", Text),
     Column("request_id", Text),
     Column("changes", JSONB, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("department_id", Uuid),
+    Column("grants", ARRAY(Text), nullable=False),
+    Column("revokes", ARRAY(Text), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, nullable=False),
+    Column("organization_id", Uuid),
+    Column("refresh_token_hash", LargeBinary, nullable=False),
+    Column("user_agent", Text),
+    Column("ip", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_reason", Text),
+)
+
+rotated_refresh_tokens = Table(
+    "rotated_refresh_tokens",
+    metadata,
+    Column("token_hash", LargeBinary, primary_key=True),
+    Column("session_id", Uuid, nullable=False),
+    Column("rotated_at", DateTime(timezone=True), nullable=False),
+)
+
+one_time_tokens = Table(
+    "one_time_tokens",
+    metadata,
+    Column("token_hash", LargeBinary, primary_key=True),
+    Column("purpose", Text, nullable=False),
+    Column("user_id", Uuid, nullable=False),
+    Column("organization_id", Uuid),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+security_events = Table(
+    "security_events",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("user_id", Uuid),
+    Column("organization_id", Uuid),
+    Column("ip", Text),
+    Column("user_agent", Text),
+    Column("request_id", Text),
+    Column("detail", JSONB, nullable=False),
 )

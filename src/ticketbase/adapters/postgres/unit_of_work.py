@@ -11,30 +11,43 @@ from contextlib import asynccontextmanager
 from uuid import UUID
 
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from ticketbase.adapters.postgres.accounts import (
+    PostgresOneTimeTokenRepository,
+    PostgresSecurityEventLog,
+    PostgresSessionRepository,
+    PostgresUserRepository,
+)
 from ticketbase.adapters.postgres.audit import PostgresAuditLog
 from ticketbase.adapters.postgres.constraint_errors import as_domain_error
+from ticketbase.adapters.postgres.memberships import PostgresMembershipRepository
 from ticketbase.adapters.postgres.organizations import (
     PostgresOrganizationRepository,
     organization_from_row,
 )
-from ticketbase.adapters.postgres.tables import users
 from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.application.ports.unit_of_work import MembershipSummary
+from ticketbase.domain.identity.membership import MembershipStatus
 from ticketbase.domain.identity.organization import Organization
-from ticketbase.domain.identity.user import User
-from ticketbase.domain.shared.ids import OrganizationId, UserId
-from ticketbase.domain.shared.values import EmailAddress, Slug
+from ticketbase.domain.identity.permissions import Role
+from ticketbase.domain.shared.ids import MembershipId, OrganizationId, UserId
+from ticketbase.domain.shared.values import Slug
 
 _SET_TENANT = text("SELECT set_config('app.organization_id', :organization_id, true)")
 
 
 class _Transaction:
+    """A connection in a transaction, with the global account stores every door offers."""
+
     def __init__(self, connection: AsyncConnection, transaction: AsyncTransaction) -> None:
         self._c = connection
         self._transaction = transaction
+        self.users = PostgresUserRepository(connection)
+        self.sessions = PostgresSessionRepository(connection)
+        self.one_time_tokens = PostgresOneTimeTokenRepository(connection)
+        self.security_events = PostgresSecurityEventLog(connection)
 
     async def commit(self) -> None:
         await self._transaction.commit()
@@ -49,6 +62,7 @@ class PostgresTenantTransaction(_Transaction):
     ) -> None:
         super().__init__(connection, transaction)
         self.organizations = PostgresOrganizationRepository(connection)
+        self.memberships = PostgresMembershipRepository(connection)
         self.audit = PostgresAuditLog(connection, organization_id)
 
 
@@ -69,39 +83,25 @@ class PostgresSystemQueries(_Transaction):
         rows = await self._find(p_q=q, p_after=page.after, p_limit=page.fetch)
         return Page.from_rows(rows, page, key=lambda o: o.id)
 
-    async def user_by_email(self, email: EmailAddress) -> User | None:
-        row = (
-            (await self._c.execute(select(users).where(users.c.email == email.value)))
-            .mappings()
-            .first()
-        )
-        if row is None:
-            return None
-        return User(
-            id=UserId(row["id"]),
-            email=EmailAddress(row["email"]),
-            full_name=row["full_name"],
-            password_hash=row["password_hash"],
-            created_at=row["created_at"],
-            is_platform_admin=row["is_platform_admin"],
-        )
-
-    async def save_user(self, user: User) -> None:
-        values = {
-            "id": user.id,
-            "email": user.email.value,
-            "full_name": user.full_name,
-            "password_hash": user.password_hash,
-            "is_platform_admin": user.is_platform_admin,
-            "created_at": user.created_at,
-        }
-        statement = pg_insert(users).values(**values)
-        await self._c.execute(
-            statement.on_conflict_do_update(
-                index_elements=["id"],
-                set_={k: statement.excluded[k] for k in values if k not in {"id", "created_at"}},
+    async def memberships_of_user(self, user_id: UserId) -> list[MembershipSummary]:
+        rows = await self._c.execute(
+            select(
+                func.tb_memberships_of_user(user_id).table_valued(
+                    "organization_id", "id", "role", "status", "slug", "name"
+                )
             )
         )
+        return [
+            MembershipSummary(
+                membership_id=MembershipId(r["id"]),
+                organization_id=OrganizationId(r["organization_id"]),
+                organization_slug=Slug(r["slug"]),
+                organization_name=r["name"],
+                role=Role(r["role"]),
+                status=MembershipStatus(r["status"]),
+            )
+            for r in rows.mappings()
+        ]
 
     async def _one(self, **criteria: object) -> Organization | None:
         found = await self._find(p_limit=1, **criteria)

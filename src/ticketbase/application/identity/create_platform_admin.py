@@ -30,17 +30,22 @@ class CreatePlatformAdmin:
         check_password_policy(command.password, email)
         password_hash = await self._hasher.hash(command.password)
         async with self._uow.system() as system:
-            user = await system.user_by_email(email)
+            now = self._clock.now()
+            user = await system.users.by_email(email)
             if user is None:
                 user = User(
                     id=UserId(self._ids.new()),
                     email=email,
                     full_name=User.check_full_name(command.full_name),
                     password_hash=password_hash,
-                    created_at=self._clock.now(),
+                    created_at=now,
+                    is_platform_admin=True,
+                    password_changed_at=now,
                 )
-            user.is_platform_admin = True
-            user.password_hash = password_hash
-            await system.save_user(user)
+                await system.users.add(user)
+            else:
+                user.is_platform_admin = True
+                user.password_hash, user.password_changed_at = password_hash, now
+                await system.users.save(user)
             await system.commit()
         return user

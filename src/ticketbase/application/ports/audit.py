@@ -27,3 +27,21 @@ class AuditEntry:
 
 class AuditLog(Protocol):
     async def append(self, entry: AuditEntry) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityEvent:
+    """A security-relevant happening (failed login, refresh-token reuse, lockout…), kept globally
+    because it may have no organization (an unknown email) or no user."""
+
+    id: UUID
+    at: datetime
+    kind: str
+    user_id: UserId | None = None
+    organization_id: UUID | None = None
+    meta: RequestMeta = field(default_factory=RequestMeta)
+    detail: dict[str, JsonValue] = field(default_factory=dict)
+
+
+class SecurityEventLog(Protocol):
+    async def record(self, event: SecurityEvent) -> None: ...

@@ -1,21 +1,129 @@
 """The unit of work: the one door to persistence, opened for one tenant at a time.
 
-``for_tenant`` scopes every repository to one organization (the database enforces it again with
-row level security). ``system`` offers the few named cross-tenant reads; nothing else crosses.
-Leaving either block without ``commit()`` rolls back.
+``for_tenant`` scopes every tenant repository to one organization (the database enforces it
+again with row level security). ``system`` offers the few named cross-tenant reads. Both also
+expose the global account stores (users, sessions, one-time tokens, security events), which
+belong to a person rather than a tenant. Leaving either block without ``commit()`` rolls back.
 """
 
 from __future__ import annotations
 
+import enum
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from ticketbase.application.pagination import Page, PageRequest
-from ticketbase.application.ports.audit import AuditLog
+from ticketbase.application.ports.audit import AuditLog, SecurityEventLog
+from ticketbase.domain.identity.membership import Membership, MembershipStatus
 from ticketbase.domain.identity.organization import Organization
+from ticketbase.domain.identity.permissions import Role
+from ticketbase.domain.identity.session import Session
 from ticketbase.domain.identity.user import User
-from ticketbase.domain.shared.ids import OrganizationId
+from ticketbase.domain.shared.ids import (
+    DepartmentId,
+    MembershipId,
+    OrganizationId,
+    SessionId,
+    UserId,
+)
 from ticketbase.domain.shared.values import EmailAddress, Slug
+
+# --- global account stores -------------------------------------------------------------------
+
+
+class UserRepository(Protocol):
+    async def get(self, user_id: UserId) -> User | None: ...
+
+    async def by_email(self, email: EmailAddress) -> User | None: ...
+
+    async def add(self, user: User) -> None:
+        """Insert; ``Conflict`` (field ``email``) when the email is taken."""
+        ...
+
+    async def save(self, user: User) -> None: ...
+
+
+class SessionRepository(Protocol):
+    async def add(self, session: Session, refresh_token_hash: bytes) -> None: ...
+
+    async def get(self, session_id: SessionId) -> Session | None: ...
+
+    async def by_refresh_token(self, token_hash: bytes) -> Session | None: ...
+
+    async def session_of_rotated_token(self, token_hash: bytes) -> SessionId | None:
+        """The session a refresh token belonged to before it was rotated away."""
+        ...
+
+    async def rotate(
+        self, session_id: SessionId, old_hash: bytes, new_hash: bytes, now: datetime
+    ) -> bool:
+        """Swap the refresh token atomically; False when ``old_hash`` is no longer current."""
+        ...
+
+    async def save(self, session: Session) -> None: ...
+
+    async def active_of_user(self, user_id: UserId, now: datetime) -> list[Session]: ...
+
+    async def revoke_of_user(
+        self,
+        user_id: UserId,
+        now: datetime,
+        reason: str,
+        *,
+        organization_id: OrganizationId | None = None,
+        keep: SessionId | None = None,
+    ) -> list[SessionId]:
+        """Revoke a user's active sessions (optionally only in one organization, optionally
+        keeping one); return the ids revoked."""
+        ...
+
+
+class TokenPurpose(enum.StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
+    INVITATION = "invitation"
+
+
+@dataclass(frozen=True, slots=True)
+class OneTimeToken:
+    token_hash: bytes
+    purpose: TokenPurpose
+    user_id: UserId
+    organization_id: OrganizationId | None
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class OneTimeTokenRepository(Protocol):
+    async def add(self, token: OneTimeToken) -> None: ...
+
+    async def consume(
+        self, token_hash: bytes, purpose: TokenPurpose, now: datetime
+    ) -> OneTimeToken | None:
+        """Mark the token used and return it, once: None if unknown, used, expired or of
+        another purpose."""
+        ...
+
+
+class AccountStores(Protocol):
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def one_time_tokens(self) -> OneTimeTokenRepository: ...
+
+    @property
+    def security_events(self) -> SecurityEventLog: ...
+
+    async def commit(self) -> None: ...
+
+
+# --- tenant repositories ---------------------------------------------------------------------
 
 
 class OrganizationRepository(Protocol):
@@ -32,17 +140,70 @@ class OrganizationRepository(Protocol):
         ...
 
 
-class TenantTransaction(Protocol):
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A membership with the account's public fields: what ``GET /api/users`` lists."""
+
+    membership: Membership
+    email: EmailAddress
+    full_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFilter:
+    role: Role | None = None
+    department_id: DepartmentId | None = None
+    status: MembershipStatus | None = None
+    q: str | None = None
+
+
+class MembershipRepository(Protocol):
+    async def get(self, membership_id: MembershipId) -> Membership | None: ...
+
+    async def of_user(self, user_id: UserId) -> Membership | None: ...
+
+    async def add(self, membership: Membership) -> None: ...
+
+    async def save(self, membership: Membership) -> None:
+        """Write back (optimistic: ``StaleVersion`` if changed meanwhile)."""
+        ...
+
+    async def count_active_owners(self) -> int:
+        """Counted with a lock on the owners' rows, so two demotions cannot both pass."""
+        ...
+
+    async def members(self, where: MemberFilter, page: PageRequest) -> Page[Member]: ...
+
+    async def count_in_department(self, department_id: DepartmentId) -> int: ...
+
+
+class TenantTransaction(AccountStores, Protocol):
     @property
     def organizations(self) -> OrganizationRepository: ...
 
     @property
+    def memberships(self) -> MembershipRepository: ...
+
+    @property
     def audit(self) -> AuditLog: ...
 
-    async def commit(self) -> None: ...
+
+# --- the cross-tenant door -------------------------------------------------------------------
 
 
-class SystemQueries(Protocol):
+@dataclass(frozen=True, slots=True)
+class MembershipSummary:
+    """One of a user's memberships as the login lookup sees it."""
+
+    membership_id: MembershipId
+    organization_id: OrganizationId
+    organization_slug: Slug
+    organization_name: str
+    role: Role
+    status: MembershipStatus
+
+
+class SystemQueries(AccountStores, Protocol):
     """Cross-tenant operations, each one named and tested; nothing here is per-tenant data."""
 
     async def organization_by_id(self, organization_id: OrganizationId) -> Organization | None: ...
@@ -53,13 +214,7 @@ class SystemQueries(Protocol):
 
     async def list_organizations(self, q: str | None, page: PageRequest) -> Page[Organization]: ...
 
-    async def user_by_email(self, email: EmailAddress) -> User | None: ...
-
-    async def save_user(self, user: User) -> None:
-        """Insert or update a global user account."""
-        ...
-
-    async def commit(self) -> None: ...
+    async def memberships_of_user(self, user_id: UserId) -> list[MembershipSummary]: ...
 
 
 class UnitOfWork(Protocol):

@@ -21,6 +21,7 @@ class User:
     password_hash: str | None
     created_at: datetime
     is_platform_admin: bool = False
+    password_changed_at: datetime | None = None
 
     @staticmethod
     def check_full_name(full_name: str) -> str:

@@ -8,3 +8,5 @@ from uuid import UUID
 OrganizationId = NewType("OrganizationId", UUID)
 UserId = NewType("UserId", UUID)
 SessionId = NewType("SessionId", UUID)
+MembershipId = NewType("MembershipId", UUID)
+DepartmentId = NewType("DepartmentId", UUID)

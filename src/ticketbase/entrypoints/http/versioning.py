@@ -9,6 +9,6 @@ def expected_version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise RuleViolated('If-Match carries the version, e.g. "3"', field="If-Match")
     return int(value)

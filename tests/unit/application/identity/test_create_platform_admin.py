@@ -55,7 +55,7 @@ def create(
 
 async def user_by_email(uow: MemoryUnitOfWork, email: str) -> User | None:
     async with uow.system() as system:
-        return await system.user_by_email(EmailAddress.parse(email))
+        return await system.users.by_email(EmailAddress.parse(email))
 
 
 async def test_creates_a_platform_admin_with_a_hashed_password(
@@ -88,7 +88,7 @@ async def test_promotes_an_existing_account_and_replaces_its_password(
         created_at=datetime(2025, 1, 1, tzinfo=UTC),
     )
     async with uow.system() as system:
-        await system.save_user(existing)
+        await system.users.add(existing)
         await system.commit()
 
     user = await create(CreatePlatformAdminCommand(email="OPS@example.com", password=PASSWORD))
