@@ -31,6 +31,12 @@ class Settings:
     database_pool_size: int = 10
     database_max_overflow: int = 10
     redis_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "TicketBase <no-reply@ticketbase.localhost>"
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
