@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -148,10 +149,8 @@ def run_child(
 
 def kill_group(process: subprocess.Popen[str]) -> None:
     """SIGKILL the process group a child leads (it was started with a new session)."""
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 

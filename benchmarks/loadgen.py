@@ -58,6 +58,12 @@ class _Connection(asyncio.Protocol):
             self._transport.close()
 
 
+async def _connect(host: str, port: int) -> _Connection:
+    loop = asyncio.get_running_loop()
+    _, connection = await loop.create_connection(lambda: _Connection(loop), host, port)
+    return connection
+
+
 class _Run:
     def __init__(self, spec: LoadSpec, start: float) -> None:
         self.spec = spec
@@ -69,13 +75,6 @@ class _Run:
     def counts(self, at: float) -> bool:
         return self.measure_from <= at <= self.stop
 
-    async def connect(self) -> _Connection:
-        loop = asyncio.get_running_loop()
-        _, connection = await loop.create_connection(
-            lambda: _Connection(loop), self.spec.host, self.spec.port
-        )
-        return connection
-
     async def client(self, connection: _Connection, offset: int) -> None:
         requests, perf = self.spec.requests, time.perf_counter
         latencies, errors = self.latencies, self.errors
@@ -83,7 +82,7 @@ class _Run:
         while (started := perf()) < self.stop:
             if connection.closed:
                 try:
-                    connection = await self.connect()
+                    connection = await _connect(self.spec.host, self.spec.port)
                 except OSError:
                     if self.counts(started):
                         errors["connect"] += 1
@@ -108,7 +107,7 @@ class _Run:
 
 async def run(spec: LoadSpec) -> LoadResult:
     connections = await asyncio.gather(
-        *(_Run(spec, 0).connect() for _ in range(spec.concurrency))
+        *(_connect(spec.host, spec.port) for _ in range(spec.concurrency))
     )
     run = _Run(spec, time.perf_counter())
     clients = [
