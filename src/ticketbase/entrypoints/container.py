@@ -7,35 +7,92 @@ REQUEST scope holds what belongs to one call (the actor, the use cases).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from dishka.integrations.litestar import LitestarProvider
 from litestar import Request
+from redis.asyncio import Redis
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ticketbase.adapters.local.probe import InProcessCacheProbe
+from ticketbase.adapters.local.rate_limiter import InProcessRateLimiter
+from ticketbase.adapters.local.revocations import InProcessSessionRevocations
+from ticketbase.adapters.mailbox import MailboxMailer, MailboxProbe
 from ticketbase.adapters.postgres.engine import app_role_url, asyncpg_url, create_engine
 from ticketbase.adapters.postgres.probe import PostgresProbe
 from ticketbase.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from ticketbase.adapters.redis import RedisProbe, create_redis
+from ticketbase.adapters.redis.rate_limiter import RedisRateLimiter
+from ticketbase.adapters.redis.revocations import RedisSessionRevocations
 from ticketbase.adapters.security.passwords import Argon2PasswordHasher
 from ticketbase.adapters.security.tokens import JwtTokenService
+from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
 from ticketbase.adapters.system import SystemClock, Uuid7Generator
 from ticketbase.application.context import Actor
+from ticketbase.application.identity.account_emails import LinkPolicy
 from ticketbase.application.identity.create_organization import CreateOrganization
 from ticketbase.application.identity.create_platform_admin import CreatePlatformAdmin
+from ticketbase.application.identity.departments.create_department import CreateDepartment
+from ticketbase.application.identity.departments.delete_department import DeleteDepartment
+from ticketbase.application.identity.departments.department_tree import GetDepartmentTree
+from ticketbase.application.identity.departments.get_department import GetDepartment
+from ticketbase.application.identity.departments.list_departments import ListDepartments
+from ticketbase.application.identity.departments.update_department import UpdateDepartment
+from ticketbase.application.identity.get_me import GetMe
 from ticketbase.application.identity.get_organization import GetOrganization
+from ticketbase.application.identity.list_audit_log import ListAuditLog
 from ticketbase.application.identity.list_organizations import ListOrganizations
+from ticketbase.application.identity.log_in import LogIn
+from ticketbase.application.identity.login_throttle import LoginLimits, LoginThrottle
+from ticketbase.application.identity.password_flows import (
+    AcceptInvitation,
+    ChangePassword,
+    ForgotPassword,
+    PasswordServices,
+    ResetPassword,
+)
+from ticketbase.application.identity.refresh_session import RefreshSession, RevocationPolicy
+from ticketbase.application.identity.register import Register
 from ticketbase.application.identity.resolve_organization import ResolveOrganization
+from ticketbase.application.identity.session_management import EndSession, ListSessions
+from ticketbase.application.identity.sessions import SessionIssuer, SessionPolicy
 from ticketbase.application.identity.update_organization import UpdateOrganization
+from ticketbase.application.identity.users.create_user import CreateUser
+from ticketbase.application.identity.users.deactivate_user import DeactivateUser
+from ticketbase.application.identity.users.list_users import ListUsers
+from ticketbase.application.identity.users.update_user import UpdateUser
 from ticketbase.application.identity.verify_custom_domain import VerifyCustomDomain
 from ticketbase.application.ports.health import Probe
+from ticketbase.application.ports.limits import Rate, RateLimiter, SessionRevocations
+from ticketbase.application.ports.mailer import Mailer
 from ticketbase.application.ports.security import PasswordHasher, TokenService
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.entrypoints.http.auth import actor_from_request
+from ticketbase.entrypoints.http.rate_limits import AuthRouteLimit
 from ticketbase.entrypoints.settings import Settings, SettingsError
+
+SMTPS_PORT = 465  # TLS from the first byte; other ports upgrade with STARTTLS
+
+
+@dataclass(frozen=True, slots=True)
+class RedisHandle:
+    """The shared Redis client, or None when running in-process."""
+
+    client: Redis | None
+
+
+def login_limits(settings: Settings) -> LoginLimits:
+    """Parse the login rates (``create_app`` calls it first, so a typo stops start-up)."""
+    try:
+        return LoginLimits(
+            per_account=Rate.parse(settings.rate_limit_login),
+            per_ip=Rate.parse(settings.rate_limit_login_ip),
+        )
+    except ValueError as error:
+        raise SettingsError(f"TICKETBASE_RATE_LIMIT_LOGIN…: {error}") from error
 
 
 def database_urls(settings: Settings) -> tuple[URL, URL]:
@@ -75,15 +132,53 @@ class InfrastructureProvider(Provider):
         return PostgresProbe(engine)
 
     @provide
-    async def probes(
-        self, settings: Settings, database: PostgresProbe
-    ) -> AsyncIterator[list[Probe]]:
-        if settings.redis_url:
-            redis = create_redis(settings.redis_url)
-            yield [database, RedisProbe(redis)]
-            await redis.aclose()
-        else:
-            yield [database, InProcessCacheProbe()]
+    async def redis(self, settings: Settings) -> AsyncIterator[RedisHandle]:
+        client = create_redis(settings.redis_url) if settings.redis_url else None
+        yield RedisHandle(client)
+        if client is not None:
+            await client.aclose()
+
+    @provide
+    def rate_limiter(self, redis: RedisHandle, clock: Clock) -> RateLimiter:
+        return RedisRateLimiter(redis.client) if redis.client else InProcessRateLimiter(clock)
+
+    @provide
+    def revocations(self, redis: RedisHandle, clock: Clock) -> SessionRevocations:
+        if redis.client:
+            return RedisSessionRevocations(redis.client)
+        return InProcessSessionRevocations(clock)
+
+    @provide
+    def mailer(self, settings: Settings) -> Mailer:
+        if settings.smtp_host:
+            return SmtpMailer(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.mail_from,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                starttls=settings.smtp_starttls and settings.smtp_port != SMTPS_PORT,
+                use_tls=settings.smtp_port == SMTPS_PORT,
+            )
+        return MailboxMailer(settings.data_dir / "mailbox", settings.mail_from)
+
+    @provide
+    def probes(
+        self, settings: Settings, database: PostgresProbe, redis: RedisHandle
+    ) -> list[Probe]:
+        cache: Probe = RedisProbe(redis.client) if redis.client else InProcessCacheProbe()
+        mail: Probe = (
+            SmtpProbe(
+                settings.smtp_host,
+                settings.smtp_port,
+                starttls=settings.smtp_starttls and settings.smtp_port != SMTPS_PORT,
+                use_tls=settings.smtp_port == SMTPS_PORT,
+                timeout=1.5,
+            )
+            if settings.smtp_host
+            else MailboxProbe(settings.data_dir / "mailbox")
+        )
+        return [database, cache, mail]
 
     @provide
     def clock(self) -> Clock:
@@ -111,8 +206,57 @@ class InfrastructureProvider(Provider):
         )
 
 
+class IdentityPolicyProvider(Provider):
+    """Identity settings turned into the policies and collaborators the use cases take."""
+
+    scope = Scope.APP
+
+    @provide
+    def session_policy(self, settings: Settings) -> SessionPolicy:
+        return SessionPolicy(refresh_token_ttl_seconds=settings.refresh_token_ttl_seconds)
+
+    @provide
+    def revocation_policy(self, settings: Settings) -> RevocationPolicy:
+        return RevocationPolicy(access_token_ttl_seconds=settings.access_token_ttl_seconds)
+
+    @provide
+    def link_policy(self, settings: Settings) -> LinkPolicy:
+        return LinkPolicy(admin_app_url=settings.admin_app_url)
+
+    @provide
+    def login_limits(self, settings: Settings) -> LoginLimits:
+        return login_limits(settings)
+
+    @provide
+    def auth_route_limit(self, settings: Settings) -> AuthRouteLimit:
+        try:
+            return AuthRouteLimit(Rate.parse(settings.rate_limit_auth))
+        except ValueError as error:
+            raise SettingsError(f"TICKETBASE_RATE_LIMIT_AUTH: {error}") from error
+
+    issuer = provide(SessionIssuer)
+    throttle = provide(LoginThrottle)
+    password_services = provide(PasswordServices)
+    log_in = provide(LogIn)  # APP scope: it keeps one dummy hash for unknown emails
+
+
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
+
+    register = provide(Register)
+    refresh_session = provide(RefreshSession)
+    end_session = provide(EndSession)
+    list_sessions = provide(ListSessions)
+    get_me = provide(GetMe)
+    forgot_password = provide(ForgotPassword)
+    reset_password = provide(ResetPassword)
+    accept_invitation = provide(AcceptInvitation)
+    change_password = provide(ChangePassword)
+    list_users = provide(ListUsers)
+    create_user = provide(CreateUser)
+    update_user = provide(UpdateUser)
+    deactivate_user = provide(DeactivateUser)
+    list_audit_log = provide(ListAuditLog)
 
     create_organization = provide(CreateOrganization)
     get_organization = provide(GetOrganization)
@@ -120,6 +264,12 @@ class UseCaseProvider(Provider):
     list_organizations = provide(ListOrganizations)
     verify_custom_domain = provide(VerifyCustomDomain)
     create_platform_admin = provide(CreatePlatformAdmin)
+    list_departments = provide(ListDepartments)
+    get_department = provide(GetDepartment)
+    get_department_tree = provide(GetDepartmentTree)
+    create_department = provide(CreateDepartment)
+    update_department = provide(UpdateDepartment)
+    delete_department = provide(DeleteDepartment)
 
     @provide
     def resolve_organization(self, uow: UnitOfWork, settings: Settings) -> ResolveOrganization:
@@ -130,14 +280,20 @@ class HttpProvider(Provider):
     scope = Scope.REQUEST
 
     @provide
-    def actor(self, request: Request, tokens: TokenService) -> Actor:  # type: ignore[type-arg]
-        return actor_from_request(request, tokens)
+    async def actor(
+        self,
+        request: Request,  # type: ignore[type-arg]
+        tokens: TokenService,
+        revocations: SessionRevocations,
+    ) -> Actor:
+        return await actor_from_request(request, tokens, revocations)
 
 
 def make_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
     """The single place adapters are chosen; tests pass providers with ``override=True``."""
     return make_async_container(
         InfrastructureProvider(),
+        IdentityPolicyProvider(),
         UseCaseProvider(),
         HttpProvider(),
         LitestarProvider(),

@@ -48,6 +48,9 @@ class Settings:
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     rate_limit_login: str = "5/15m"
+    rate_limit_login_ip: str = "20/15m"
+    rate_limit_auth: str = "30/1m"
+    admin_app_url: str = "http://localhost:5173"
     max_body_bytes: int = 1024 * 1024
     cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
@@ -90,6 +93,8 @@ class Settings:
             missing.append("TICKETBASE_JWT_SECRET (a generated secret is for development)")
         elif len(self.jwt_secret) < 32:
             missing.append("TICKETBASE_JWT_SECRET of at least 32 characters")
+        if not self.smtp_host:
+            missing.append("TICKETBASE_SMTP_HOST (the .eml mailbox is for development)")
         if self.workers > 1 and not self.redis_url:
             missing.append("TICKETBASE_REDIS_URL (in-process cache and limits need one worker)")
         if missing:

@@ -123,6 +123,7 @@ def production(**overrides: object) -> Settings:
         "env": "production",
         "database_url": "postgresql://app@db/ticketbase",
         "jwt_secret": GOOD_SECRET,
+        "smtp_host": "smtp.example.com",
         "workers": 1,
     }
     values.update(overrides)
@@ -145,6 +146,7 @@ class TestCheckProduction:
             ({"jwt_secret": ""}, "TICKETBASE_JWT_SECRET"),
             ({"jwt_secret": "s" * 31}, "TICKETBASE_JWT_SECRET of at least 32"),
             ({"workers": 2}, "TICKETBASE_REDIS_URL"),
+            ({"smtp_host": None}, "TICKETBASE_SMTP_HOST"),
         ],
     )
     def test_refuses_a_development_default_and_names_it(

@@ -15,15 +15,23 @@ from ticketbase.adapters.memory.accounts import (
     MemorySessionRepository,
     MemoryUserRepository,
 )
+from ticketbase.adapters.memory.departments import MemoryDepartmentRepository
 from ticketbase.application.pagination import Page, PageRequest
-from ticketbase.application.ports.audit import AuditEntry, SecurityEvent
+from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
 from ticketbase.application.ports.unit_of_work import MembershipSummary, OneTimeToken
+from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership
 from ticketbase.domain.identity.organization import Organization, OrganizationStatus
 from ticketbase.domain.identity.session import Session
 from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.errors import Conflict, StaleVersion
-from ticketbase.domain.shared.ids import MembershipId, OrganizationId, SessionId, UserId
+from ticketbase.domain.shared.ids import (
+    DepartmentId,
+    MembershipId,
+    OrganizationId,
+    SessionId,
+    UserId,
+)
 from ticketbase.domain.shared.values import Slug
 
 
@@ -38,6 +46,7 @@ class MemoryState:
     rotated: dict[bytes, SessionId] = field(default_factory=dict)
     one_time_tokens: dict[bytes, OneTimeToken] = field(default_factory=dict)
     security_events: list[SecurityEvent] = field(default_factory=list)
+    departments: dict[OrganizationId, dict[DepartmentId, Department]] = field(default_factory=dict)
 
 
 class _Transaction:
@@ -97,6 +106,24 @@ class MemoryAuditLog:
     async def append(self, entry: AuditEntry) -> None:
         self._tx.state.audit.append((self._id, entry))
 
+    async def entries(self, where: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
+        found = sorted(
+            (
+                e
+                for org, e in self._tx.state.audit
+                if org == self._id
+                and (where.actor_id is None or e.actor_id == where.actor_id)
+                and (where.action is None or e.action == where.action)
+                and (where.target_type is None or e.target_type == where.target_type)
+                and (where.since is None or e.at >= where.since)
+                and (where.until is None or e.at < where.until)
+                and (page.after is None or e.id < page.after)
+            ),
+            key=lambda e: e.id,
+            reverse=True,
+        )
+        return Page.from_rows(found[: page.fetch], page, key=lambda e: e.id)
+
 
 class MemoryTenantTransaction(_Transaction):
     def __init__(self, database: MemoryDatabase, organization_id: OrganizationId) -> None:
@@ -104,6 +131,7 @@ class MemoryTenantTransaction(_Transaction):
         self.organizations = MemoryOrganizationRepository(self, organization_id)
         self.memberships = MemoryMembershipRepository(self.state, organization_id)
         self.audit = MemoryAuditLog(self, organization_id)
+        self.departments = MemoryDepartmentRepository(self.state, organization_id)
 
 
 class MemorySystemQueries(_Transaction):

@@ -13,6 +13,15 @@ _BY_CONSTRAINT: dict[str, tuple[str, str]] = {
         "a custom domain is already used by another organization",
     ),
     "uq_users_email": ("email", "an account with this email already exists"),
+    # Safety nets behind the checks made under the department tree lock.
+    "fk_departments_parent": (
+        "parentId",
+        "the department tree changed: a parent is gone or a department still has children",
+    ),
+    "fk_memberships_department": (
+        "departmentId",
+        "the department is gone, or still has members",
+    ),
 }
 
 

@@ -135,3 +135,14 @@ security_events = Table(
     Column("request_id", Text),
     Column("detail", JSONB, nullable=False),
 )
+
+departments = Table(
+    "departments",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("parent_id", Uuid),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

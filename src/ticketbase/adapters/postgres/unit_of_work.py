@@ -22,6 +22,7 @@ from ticketbase.adapters.postgres.accounts import (
 )
 from ticketbase.adapters.postgres.audit import PostgresAuditLog
 from ticketbase.adapters.postgres.constraint_errors import as_domain_error
+from ticketbase.adapters.postgres.departments import PostgresDepartmentRepository
 from ticketbase.adapters.postgres.memberships import PostgresMembershipRepository
 from ticketbase.adapters.postgres.organizations import (
     PostgresOrganizationRepository,
@@ -64,6 +65,7 @@ class PostgresTenantTransaction(_Transaction):
         self.organizations = PostgresOrganizationRepository(connection)
         self.memberships = PostgresMembershipRepository(connection)
         self.audit = PostgresAuditLog(connection, organization_id)
+        self.departments = PostgresDepartmentRepository(connection, organization_id)
 
 
 class PostgresSystemQueries(_Transaction):

@@ -15,7 +15,7 @@ import jwt
 
 from ticketbase.application.ports.security import AccessClaims
 from ticketbase.application.ports.system import Clock
-from ticketbase.domain.identity.permissions import Role
+from ticketbase.domain.identity.permissions import Permission, Role
 from ticketbase.domain.shared.errors import Unauthenticated
 from ticketbase.domain.shared.ids import OrganizationId, SessionId, UserId
 
@@ -59,6 +59,8 @@ class JwtTokenService:
         organization_id: OrganizationId | None,
         role: Role | None,
         is_platform_admin: bool,
+        grants: frozenset[Permission] = frozenset(),
+        revokes: frozenset[Permission] = frozenset(),
     ) -> tuple[str, int]:
         now = int(self._clock.now().timestamp())
         claims: dict[str, object] = {
@@ -72,6 +74,10 @@ class JwtTokenService:
         }
         if organization_id is not None and role is not None:
             claims |= {"org": str(organization_id), "role": role.value}
+            if grants:
+                claims["grants"] = sorted(p.value for p in grants)
+            if revokes:
+                claims["revokes"] = sorted(p.value for p in revokes)
         if is_platform_admin:
             claims["pa"] = True
         kid, secret = self._signing
@@ -104,6 +110,8 @@ class JwtTokenService:
                 is_platform_admin=claims.get("pa") is True,
                 token_id=str(claims["jti"]),
                 expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+                grants=frozenset(Permission(p) for p in claims.get("grants", ())),
+                revokes=frozenset(Permission(p) for p in claims.get("revokes", ())),
             )
         except (jwt.InvalidTokenError, ValueError, KeyError, TypeError):
             raise InvalidToken("the access token is not valid") from None

@@ -8,6 +8,7 @@ from typing import Protocol
 from uuid import UUID
 
 from ticketbase.application.context import RequestMeta
+from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.domain.shared.ids import UserId
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
@@ -25,8 +26,19 @@ class AuditEntry:
     changes: dict[str, JsonValue] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor_id: UserId | None = None
+    action: str | None = None
+    target_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 class AuditLog(Protocol):
     async def append(self, entry: AuditEntry) -> None: ...
+
+    async def entries(self, where: AuditFilter, page: PageRequest) -> Page[AuditEntry]: ...
 
 
 @dataclass(frozen=True, slots=True)

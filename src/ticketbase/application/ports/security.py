@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from ticketbase.domain.identity.permissions import Role
+from ticketbase.domain.identity.permissions import Permission, Role
 from ticketbase.domain.shared.ids import OrganizationId, SessionId, UserId
 
 
@@ -27,6 +27,8 @@ class AccessClaims:
     is_platform_admin: bool
     token_id: str
     expires_at: datetime
+    grants: frozenset[Permission] = frozenset()
+    revokes: frozenset[Permission] = frozenset()
 
 
 class TokenService(Protocol):
@@ -38,6 +40,8 @@ class TokenService(Protocol):
         organization_id: OrganizationId | None,
         role: Role | None,
         is_platform_admin: bool,
+        grants: frozenset[Permission] = frozenset(),
+        revokes: frozenset[Permission] = frozenset(),
     ) -> tuple[str, int]:
         """A signed access token and its lifetime in seconds."""
         ...

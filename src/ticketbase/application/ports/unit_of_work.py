@@ -16,6 +16,7 @@ from typing import Protocol
 
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditLog, SecurityEventLog
+from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
 from ticketbase.domain.identity.organization import Organization
 from ticketbase.domain.identity.permissions import Role
@@ -177,12 +178,41 @@ class MembershipRepository(Protocol):
     async def count_in_department(self, department_id: DepartmentId) -> int: ...
 
 
+class DepartmentRepository(Protocol):
+    """The current tenant's departments. A tenant's tree is small (a few thousand at most), so
+    use cases load it whole with ``all()`` and apply the tree rules in the domain."""
+
+    async def get(self, department_id: DepartmentId) -> Department | None: ...
+
+    async def all(self) -> list[Department]: ...
+
+    async def add(self, department: Department) -> None: ...
+
+    async def save(self, department: Department) -> None:
+        """Write back name, parent and ``updated_at``; ``NotFound`` if it is gone."""
+        ...
+
+    async def delete(self, department_id: DepartmentId) -> None:
+        """Remove it; ``Conflict`` if sub-departments or members still point at it."""
+        ...
+
+    async def count_children(self, department_id: DepartmentId) -> int: ...
+
+    async def lock_tree(self) -> None:
+        """Serialise changes to this tenant's tree until the transaction ends, so two moves
+        checked concurrently cannot together build a cycle. Take it before reading the tree."""
+        ...
+
+
 class TenantTransaction(AccountStores, Protocol):
     @property
     def organizations(self) -> OrganizationRepository: ...
 
     @property
     def memberships(self) -> MembershipRepository: ...
+
+    @property
+    def departments(self) -> DepartmentRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...

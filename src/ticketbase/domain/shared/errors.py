@@ -38,3 +38,22 @@ class Unauthenticated(DomainError):
 
 class StaleVersion(Conflict):
     code = "version_conflict"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(
+        self, detail: str, *, retry_after: int, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
+        self.headers = headers or {}
+
+
+class InvalidCredentials(Unauthenticated):
+    code = "invalid_credentials"
+
+
+class SessionEnded(Unauthenticated):
+    code = "session_revoked"

@@ -14,13 +14,17 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from ticketbase.adapters.postgres.probe import PostgresProbe
-from ticketbase.entrypoints.container import make_container
+from ticketbase.entrypoints.container import login_limits, make_container
+from ticketbase.entrypoints.http.audit import AuditController
+from ticketbase.entrypoints.http.authentication import AuthController
+from ticketbase.entrypoints.http.departments import DepartmentController
 from ticketbase.entrypoints.http.docs import docs_router
 from ticketbase.entrypoints.http.health import HealthController, metrics_handler
 from ticketbase.entrypoints.http.metrics import HttpMetrics
 from ticketbase.entrypoints.http.organizations import OrganizationController
 from ticketbase.entrypoints.http.problems import handle_exception
 from ticketbase.entrypoints.http.request_context import RequestContextMiddleware
+from ticketbase.entrypoints.http.users import UserController
 from ticketbase.entrypoints.logging import configure_logging
 from ticketbase.entrypoints.settings import Settings
 
@@ -44,6 +48,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
     settings = settings or Settings.from_env()
     settings.check_production()
     settings = settings.with_development_secrets()
+    login_limits(settings)
     configure_logging(settings.log_level, settings.log_format)
     container = make_container(settings, *overrides)
     metrics = HttpMetrics() if settings.metrics_enabled else None
@@ -57,7 +62,17 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
     async def on_shutdown(app: Litestar) -> None:
         await container.close()
 
-    api = DishkaRouter(path="/", route_handlers=[OrganizationController, HealthController])
+    api = DishkaRouter(
+        path="/",
+        route_handlers=[
+            AuthController,
+            OrganizationController,
+            UserController,
+            DepartmentController,
+            AuditController,
+            HealthController,
+        ],
+    )
     handlers: list[Any] = [api]
     if settings.docs_enabled:
         handlers.append(docs_router())

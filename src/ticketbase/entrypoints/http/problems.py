@@ -15,11 +15,13 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
+from ticketbase.application.ports.mailer import MailDeliveryError
 from ticketbase.domain.shared.errors import (
     Conflict,
     DomainError,
     NotFound,
     PermissionDenied,
+    RateLimited,
     RuleViolated,
     Unauthenticated,
 )
@@ -34,6 +36,7 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int, str]] = [
     (RuleViolated, 422, "Unprocessable content"),
     (PermissionDenied, 403, "Forbidden"),
     (Unauthenticated, 401, "Unauthenticated"),
+    (RateLimited, 429, "Too many requests"),
 ]
 
 _HTTP_CODES = {
@@ -97,6 +100,17 @@ def problem_response(
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if isinstance(exc, DomainError):
         return _domain_problem(request, exc)
+    if isinstance(exc, MailDeliveryError):
+        # Not the message: it may quote the recipient's address.
+        log.error("mail_delivery_failed", permanent=exc.permanent)
+        return problem_response(
+            request,
+            503,
+            "mail_unavailable",
+            "Service unavailable",
+            "the email could not be sent; nothing was changed, try again shortly",
+            headers={"retry-after": "30"},
+        )
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc.extra)
         return problem_response(
@@ -129,7 +143,14 @@ def _domain_problem(request: Request[Any, Any, Any], exc: DomainError) -> Respon
     for base, status, title in _DOMAIN_STATUS:
         if isinstance(exc, base):
             errors = [FieldError(exc.field, exc.detail)] if exc.field else None
-            return problem_response(request, status, exc.code, title, exc.detail, errors=errors)
+            headers = None
+            if isinstance(exc, RateLimited):
+                headers = {**exc.headers, "retry-after": str(exc.retry_after)}
+            elif isinstance(exc, Unauthenticated):
+                headers = {"www-authenticate": f'Bearer error="{exc.code}"'}
+            return problem_response(
+                request, status, exc.code, title, exc.detail, errors=errors, headers=headers
+            )
     log.error("unmapped_domain_error", error=type(exc).__name__)
     return problem_response(request, 422, exc.code, "Unprocessable content", exc.detail)
 

@@ -1,0 +1,1 @@
+"""Departments: list, read, the nested tree, create, rename or move, delete."""

@@ -1,0 +1,184 @@
+"""Forgotten passwords, resets, accepting an invitation and changing one's password.
+
+Each one-time link is stored hashed, expires and works once; asking for a reset answers the
+same whether the email exists or not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ticketbase.application.context import Actor, RequestMeta
+from ticketbase.application.identity.account_emails import (
+    LinkPolicy,
+    issue_link,
+    password_reset_email,
+)
+from ticketbase.application.identity.opaque_tokens import hash_opaque_token
+from ticketbase.application.identity.refresh_session import RevocationPolicy
+from ticketbase.application.identity.register import SignedIn
+from ticketbase.application.identity.sessions import SessionIssuer
+from ticketbase.application.ports.audit import SecurityEvent
+from ticketbase.application.ports.limits import SessionRevocations
+from ticketbase.application.ports.mailer import Mailer
+from ticketbase.application.ports.security import PasswordHasher
+from ticketbase.application.ports.system import Clock, IdGenerator
+from ticketbase.application.ports.unit_of_work import AccountStores, TokenPurpose, UnitOfWork
+from ticketbase.domain.identity.membership import MembershipStatus
+from ticketbase.domain.identity.user import User, check_password_policy
+from ticketbase.domain.shared.errors import InvalidCredentials, RuleViolated, Unauthenticated
+from ticketbase.domain.shared.ids import SessionId, UserId
+from ticketbase.domain.shared.values import EmailAddress
+
+
+class InvalidLink(RuleViolated):
+    code = "invalid_token"
+
+
+_BAD_LINK = "the link is not valid: it may have expired or been used already"
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordServices:
+    """What every password flow needs, injected once."""
+
+    uow: UnitOfWork
+    hasher: PasswordHasher
+    revocations: SessionRevocations
+    revocation_policy: RevocationPolicy
+    clock: Clock
+    ids: IdGenerator
+
+    async def set_password(
+        self,
+        stores: AccountStores,
+        user: User,
+        password: str,
+        meta: RequestMeta,
+        kind: str,
+        keep: SessionId | None = None,
+    ) -> list[SessionId]:
+        """Store the new hash, end the account's other sessions, record a security event."""
+        check_password_policy(password, user.email)
+        now = self.clock.now()
+        user.password_hash = await self.hasher.hash(password)
+        user.password_changed_at = now
+        await stores.users.save(user)
+        ended = await stores.sessions.revoke_of_user(user.id, now, kind, keep=keep)
+        await stores.security_events.record(
+            SecurityEvent(
+                id=self.ids.new(),
+                at=now,
+                kind=kind,
+                user_id=user.id,
+                meta=meta,
+                detail={"sessionsEnded": len(ended)},
+            )
+        )
+        return ended
+
+    async def forget(self, ended: list[SessionId]) -> None:
+        for session_id in ended:
+            await self.revocations.revoke(
+                session_id, self.revocation_policy.access_token_ttl_seconds
+            )
+
+
+class ForgotPassword:
+    def __init__(self, services: PasswordServices, mailer: Mailer, links: LinkPolicy) -> None:
+        self._s, self._mailer, self._links = services, mailer, links
+
+    async def __call__(self, email: str, meta: RequestMeta) -> None:
+        try:
+            address = EmailAddress.parse(email)
+        except RuleViolated:
+            return
+        now = self._s.clock.now()
+        async with self._s.uow.system() as system:
+            user = await system.users.by_email(address)
+            if user is None:
+                return  # the same answer either way: nothing tells whether the email exists
+            link = await issue_link(
+                system, self._links, TokenPurpose.PASSWORD_RESET, user.id, None, now
+            )
+            await system.security_events.record(
+                SecurityEvent(
+                    id=self._s.ids.new(),
+                    at=now,
+                    kind="password_reset_requested",
+                    user_id=user.id,
+                    meta=meta,
+                )
+            )
+            await self._mailer.send(password_reset_email(address.value, link))
+            await system.commit()
+
+
+class ResetPassword:
+    def __init__(self, services: PasswordServices) -> None:
+        self._s = services
+
+    async def __call__(self, token: str, password: str, meta: RequestMeta) -> None:
+        async with self._s.uow.system() as system:
+            used = await system.one_time_tokens.consume(
+                hash_opaque_token(token), TokenPurpose.PASSWORD_RESET, self._s.clock.now()
+            )
+            user = await system.users.get(used.user_id) if used else None
+            if user is None:
+                raise InvalidLink(_BAD_LINK, field="token")
+            ended = await self._s.set_password(system, user, password, meta, "password_reset")
+            await system.commit()
+        await self._s.forget(ended)
+
+
+class AcceptInvitation:
+    def __init__(self, services: PasswordServices, issuer: SessionIssuer) -> None:
+        self._s, self._issuer = services, issuer
+
+    async def __call__(self, token: str, password: str, meta: RequestMeta) -> SignedIn:
+        now = self._s.clock.now()
+        async with self._s.uow.system() as system:
+            used = await system.one_time_tokens.consume(
+                hash_opaque_token(token), TokenPurpose.INVITATION, now
+            )
+            if used is None or used.organization_id is None:
+                raise InvalidLink(_BAD_LINK, field="token")
+            await system.commit()
+        async with self._s.uow.for_tenant(used.organization_id) as tx:
+            user = await tx.users.get(used.user_id)
+            membership = await tx.memberships.of_user(used.user_id)
+            organization = await tx.organizations.get()
+            if user is None or membership is None or organization is None:
+                raise InvalidLink(_BAD_LINK, field="token")
+            if membership.status is not MembershipStatus.INVITED:
+                raise InvalidLink(_BAD_LINK, field="token")
+            await self._s.set_password(tx, user, password, meta, "invitation_accepted")
+            membership.status = MembershipStatus.ACTIVE
+            membership.last_login_at = now
+            membership.updated_at = now
+            membership.version += 1
+            await tx.memberships.save(membership)
+            tokens = await self._issuer.start(tx, user, membership, meta)
+            await tx.commit()
+        return SignedIn(tokens, user, membership, organization)
+
+
+class ChangePassword:
+    """Needs the current password; ends every other session of the account."""
+
+    def __init__(self, services: PasswordServices) -> None:
+        self._s = services
+
+    async def __call__(self, current: str, new: str, actor: Actor) -> None:
+        async with self._s.uow.system() as system:
+            user = await system.users.get(UserId(actor.user_id))
+            if user is None:
+                raise Unauthenticated("the account no longer exists")
+            if user.password_hash is None or not await self._s.hasher.verify(
+                user.password_hash, current
+            ):
+                raise InvalidCredentials("the current password is not correct")
+            ended = await self._s.set_password(
+                system, user, new, actor.meta, "password_changed", keep=actor.session_id
+            )
+            await system.commit()
+        await self._s.forget(ended)

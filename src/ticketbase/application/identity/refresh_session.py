@@ -1,0 +1,94 @@
+"""Trade a refresh token for new tokens, rotating it; a replayed old token ends the session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ticketbase.application.context import RequestMeta
+from ticketbase.application.identity.opaque_tokens import hash_opaque_token, new_opaque_token
+from ticketbase.application.identity.sessions import IssuedTokens, SessionIssuer
+from ticketbase.application.ports.audit import SecurityEvent
+from ticketbase.application.ports.limits import SessionRevocations
+from ticketbase.application.ports.system import Clock, IdGenerator
+from ticketbase.application.ports.unit_of_work import UnitOfWork
+from ticketbase.domain.identity.membership import Membership
+from ticketbase.domain.shared.errors import Unauthenticated
+from ticketbase.domain.shared.ids import SessionId
+
+
+class InvalidRefreshToken(Unauthenticated):
+    code = "invalid_refresh_token"
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationPolicy:
+    """How long a revocation mark must live: as long as an access token may."""
+
+    access_token_ttl_seconds: int
+
+
+class RefreshSession:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        issuer: SessionIssuer,
+        revocations: SessionRevocations,
+        policy: RevocationPolicy,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        self._uow, self._issuer, self._revocations = uow, issuer, revocations
+        self._policy, self._clock, self._ids = policy, clock, ids
+
+    async def __call__(self, refresh_token: str, meta: RequestMeta) -> IssuedTokens:
+        now = self._clock.now()
+        old_hash = hash_opaque_token(refresh_token)
+        new_token, new_hash = new_opaque_token()
+        async with self._uow.system() as system:
+            session = await system.sessions.by_refresh_token(old_hash)
+            if session is None:
+                reused = await system.sessions.session_of_rotated_token(old_hash)
+                if reused is not None:
+                    await self._end_stolen(reused, meta)
+                raise InvalidRefreshToken("the refresh token is not valid")
+            if not session.is_active(now):
+                raise InvalidRefreshToken("the session has ended; log in again")
+            user = await system.users.get(session.user_id)
+            if user is None or not await system.sessions.rotate(
+                session.id, old_hash, new_hash, now
+            ):
+                # Lost a race with a concurrent refresh of the same token: treat as a replay.
+                await system.commit()
+                await self._end_stolen(session.id, meta)
+                raise InvalidRefreshToken("the refresh token is not valid")
+            await system.commit()
+        membership: Membership | None = None
+        if session.organization_id is not None:
+            async with self._uow.for_tenant(session.organization_id) as tx:
+                membership = await tx.memberships.of_user(session.user_id)
+            if membership is None or not membership.can_log_in:
+                raise InvalidRefreshToken("the membership has ended; log in again")
+        return self._issuer.access(user, membership, session.id, new_token)
+
+    async def _end_stolen(self, session_id: SessionId, meta: RequestMeta) -> None:
+        """A rotated token came back: someone holds a copy. End the whole session."""
+        now = self._clock.now()
+        async with self._uow.system() as system:
+            session = await system.sessions.get(session_id)
+            if session is None:
+                return
+            session.revoke(now, "refresh_token_reused")
+            await system.sessions.save(session)
+            await system.security_events.record(
+                SecurityEvent(
+                    id=self._ids.new(),
+                    at=now,
+                    kind="refresh_token_reused",
+                    user_id=session.user_id,
+                    organization_id=session.organization_id,
+                    meta=meta,
+                    detail={"sessionId": str(session_id)},
+                )
+            )
+            await system.commit()
+        await self._revocations.revoke(session_id, self._policy.access_token_ttl_seconds)

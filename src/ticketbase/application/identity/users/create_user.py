@@ -1,0 +1,143 @@
+"""Add a member: a new account (with a password, or invited by email to choose one) or an
+existing account of another organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ticketbase.application.authorization import require
+from ticketbase.application.context import Actor
+from ticketbase.application.identity.account_emails import (
+    LinkPolicy,
+    added_email,
+    invitation_email,
+    issue_link,
+)
+from ticketbase.application.ports.audit import AuditEntry
+from ticketbase.application.ports.mailer import Mailer
+from ticketbase.application.ports.security import PasswordHasher
+from ticketbase.application.ports.system import Clock, IdGenerator
+from ticketbase.application.ports.unit_of_work import (
+    Member,
+    TenantTransaction,
+    TokenPurpose,
+    UnitOfWork,
+)
+from ticketbase.domain.identity.membership import Membership, MembershipStatus, check_assignment
+from ticketbase.domain.identity.permissions import Permission, Role
+from ticketbase.domain.identity.user import User, check_password_policy
+from ticketbase.domain.shared.errors import Conflict, NotFound, RuleViolated
+from ticketbase.domain.shared.ids import DepartmentId, MembershipId, UserId
+from ticketbase.domain.shared.values import EmailAddress
+
+
+@dataclass(frozen=True, slots=True)
+class CreateUserCommand:
+    email: str
+    full_name: str
+    role: Role
+    department_id: DepartmentId | None = None
+    password: str | None = None
+
+
+async def check_department(tx: TenantTransaction, department_id: DepartmentId | None) -> None:
+    if department_id is not None and await tx.departments.get(department_id) is None:
+        raise RuleViolated("no such department", field="departmentId")
+
+
+class CreateUser:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        mailer: Mailer,
+        links: LinkPolicy,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        self._uow, self._hasher, self._mailer, self._links = uow, hasher, mailer, links
+        self._clock, self._ids = clock, ids
+
+    async def __call__(self, command: CreateUserCommand, actor: Actor) -> Member:
+        organization_id = require(actor, Permission.USERS_MANAGE)
+        assert actor.role is not None
+        check_assignment(
+            actor_role=actor.role,
+            actor_permissions=actor.permissions,
+            target=None,
+            role=command.role,
+            grants=frozenset(),
+            revokes=frozenset(),
+        )
+        email = EmailAddress.parse(command.email)
+        full_name = User.check_full_name(command.full_name)
+        password_hash = None
+        if command.password is not None:
+            check_password_policy(command.password, email)
+            password_hash = await self._hasher.hash(command.password)
+        now = self._clock.now()
+        async with self._uow.for_tenant(organization_id) as tx:
+            await check_department(tx, command.department_id)
+            organization = await tx.organizations.get()
+            if organization is None:
+                raise NotFound("no such organization")
+            user = await tx.users.by_email(email)
+            existing = user is not None
+            if user is None:
+                user = User(
+                    id=UserId(self._ids.new()),
+                    email=email,
+                    full_name=full_name,
+                    password_hash=password_hash,
+                    created_at=now,
+                    password_changed_at=now if password_hash else None,
+                )
+                await tx.users.add(user)
+            elif await tx.memberships.of_user(user.id) is not None:
+                raise Conflict("this person is already a member", field="email")
+            invited = not existing and password_hash is None
+            membership = Membership(
+                id=MembershipId(self._ids.new()),
+                organization_id=organization_id,
+                user_id=user.id,
+                role=command.role,
+                status=MembershipStatus.INVITED if invited else MembershipStatus.ACTIVE,
+                created_at=now,
+                updated_at=now,
+                department_id=command.department_id,
+            )
+            await tx.memberships.add(membership)
+            await tx.audit.append(
+                AuditEntry(
+                    id=self._ids.new(),
+                    at=now,
+                    actor_id=actor.user_id,
+                    action="user.invited" if invited else "user.created",
+                    target_type="user",
+                    target_id=str(user.id),
+                    meta=actor.meta,
+                    changes={
+                        "email": email.value,
+                        "role": command.role.value,
+                        "existingAccount": existing,
+                    },
+                )
+            )
+            if invited:
+                link = await issue_link(
+                    tx, self._links, TokenPurpose.INVITATION, user.id, organization_id, now
+                )
+                inviter = await tx.users.get(actor.user_id)
+                message = invitation_email(
+                    email.value,
+                    organization.name,
+                    inviter.full_name if inviter else "A colleague",
+                    link,
+                )
+            else:
+                message = added_email(email.value, organization.name)
+            # Sent before the commit: a failed delivery rolls the member back (503), so no
+            # one is left invited without a link. (The outbox will make this exactly-once.)
+            await self._mailer.send(message)
+            await tx.commit()
+        return Member(membership, user.email, user.full_name)
