@@ -42,6 +42,13 @@ async def _seed_organization(owner: asyncpg.Connection) -> uuid.UUID:
         NOW,
         json.dumps({}),
     )
+    await owner.execute(
+        "INSERT INTO departments (organization_id, id, name, created_at, updated_at) "
+        "VALUES ($1, $2, 'Sales', $3, $3)",
+        org_id,
+        uuid.uuid4(),
+        NOW,
+    )
     return org_id
 
 
@@ -63,7 +70,7 @@ async def _set_tenant(connection: asyncpg.Connection, org_id: uuid.UUID) -> None
     await connection.execute("SELECT set_config('app.organization_id', $1, true)", str(org_id))
 
 
-TENANT_TABLES = ["organizations", "organization_domains", "audit_log"]
+TENANT_TABLES = ["organizations", "organization_domains", "audit_log", "departments"]
 
 
 @pytest.mark.parametrize("table", TENANT_TABLES)

@@ -223,9 +223,6 @@ class DepartmentTree:
     def __contains__(self, department_id: object) -> bool:
         return department_id in self._by_id
 
-    def __len__(self) -> int:
-        return len(self._by_id)
-
     @property
     def parents(self) -> dict[DepartmentId, DepartmentId | None]:
         return {d.id: d.parent_id for d in self._by_id.values()}
@@ -235,9 +232,6 @@ class DepartmentTree:
         if department is None:
             raise DepartmentNotFound("no such department")
         return department
-
-    def has_children(self, department_id: DepartmentId) -> bool:
-        return any(d.parent_id == department_id for d in self._by_id.values())
 
     def locate(self, department_id: DepartmentId) -> LocatedDepartment:
         department = self.get(department_id)

@@ -137,7 +137,13 @@ class DepartmentController(Controller):
     ) -> DepartmentResponse:
         return department_response(await use_case(DepartmentId(department_id), actor))
 
-    @post("/", security=BEARER, summary="Create a department")
+    @post(
+        "/",
+        security=BEARER,
+        summary="Create a department",
+        description="Needs `departments:manage`. Without `parentId` it is a root. Names are "
+        "unique among siblings, ignoring case (409 on `name`); an unknown `parentId` is 422.",
+    )
     async def create_department(
         self,
         data: JSONBody[CreateDepartmentRequest],
@@ -148,7 +154,14 @@ class DepartmentController(Controller):
         command = CreateDepartmentCommand(name=data.name, parent_id=parent)
         return department_response(await use_case(command, actor))
 
-    @put("/{department_id:uuid}", security=BEARER, summary="Rename and/or move a department")
+    @put(
+        "/{department_id:uuid}",
+        security=BEARER,
+        summary="Rename and/or move a department",
+        description="Needs `departments:manage`. An absent field stays as it is; "
+        '`"parentId": null` moves to the root level. A move under itself or one of its '
+        "sub-departments is 422 `department_cycle`; a sibling's name is 409 on `name`.",
+    )
     async def update_department(
         self,
         department_id: FromPath[UUID],
@@ -170,6 +183,8 @@ class DepartmentController(Controller):
         "/{department_id:uuid}",
         security=BEARER,
         summary="Delete a department with no sub-departments and no members",
+        description="Needs `departments:manage`. A department that still has sub-departments or "
+        "members (deactivated ones included) is 409.",
     )
     async def delete_department(
         self,
