@@ -13,8 +13,10 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -34,16 +36,28 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
+def postgres_server() -> Iterator[URL]:
     configured = os.environ.get("TICKETBASE_TEST_DATABASE_URL")
     if configured:
         yield asyncpg_url(configured)
         return
-    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    # Not under pytest's own temp root: pytest resets that to mode 0700 whenever a session
+    # starts, which would lock the server's system user out of its data directory.
+    with embedded_data_dir() as data_dir:
+        embedded = EmbeddedPostgres(data_dir)
+        try:
+            yield asyncpg_url(embedded.start())
+        finally:
+            embedded.stop()
+
+
+@contextmanager
+def embedded_data_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="ticketbase-test-"))
     try:
-        yield asyncpg_url(embedded.start())
+        yield path
     finally:
-        embedded.stop()
+        shutil.rmtree(path, ignore_errors=True)
 
 
 async def _admin(server: URL, sql: str) -> None:

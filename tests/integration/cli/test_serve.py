@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +16,7 @@ from pathlib import Path
 import httpx
 import psutil
 from sqlalchemy.engine import URL
-from tests.integration.conftest import free_port
+from tests.integration.conftest import embedded_data_dir, free_port
 
 STARTUP_SECONDS = 60
 
@@ -78,7 +80,11 @@ def _postgres_running_in(data_dir: Path) -> bool:
 
 
 def test_embedded_database_keeps_its_data_and_stops_with_the_server(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+    with embedded_data_dir() as data_dir:
+        _serve_twice_on_the_embedded_database(data_dir, tmp_path)
+
+
+def _serve_twice_on_the_embedded_database(data_dir: Path, tmp_path: Path) -> None:
     env = _environment(TICKETBASE_DATA_DIR=str(data_dir))
     with serving(env, tmp_path) as base:
         assert httpx.get(f"{base}/health/ready").json()["checks"]["database"] == "ok"
@@ -104,3 +110,61 @@ def test_embedded_database_keeps_its_data_and_stops_with_the_server(tmp_path: Pa
     # The same account found again after a restart: the data survived.
     assert created.stdout.split()[-1] == again.stdout.split()[-1]
     assert not _postgres_running_in(data_dir)
+
+
+def test_sigterm_lets_in_flight_requests_finish(database_url: URL, tmp_path: Path) -> None:
+    """Logins hash with argon2 on a small thread pool, so a burst of them is still being
+    answered when SIGTERM arrives; every one of them must still get its answer."""
+    env = _environment(
+        TICKETBASE_DATABASE_URL=database_url.render_as_string(hide_password=False),
+        TICKETBASE_DATA_DIR=str(tmp_path),
+        TICKETBASE_RATE_LIMIT_AUTH="1000/1m",
+    )
+    port = free_port()
+    env["TICKETBASE_PORT"] = str(port)
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(_cli("serve"), env=env, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        slug = f"drain-{uuid.uuid4().hex[:8]}"
+        email = f"{slug}@example.com"
+        registered = httpx.post(
+            f"{base}/api/auth/register",
+            json={
+                "organizationName": "Drain",
+                "organizationSlug": slug,
+                "email": email,
+                "password": "correct horse battery staple",
+                "fullName": "D Rain",
+            },
+            timeout=30,
+        )
+        assert registered.status_code == 201, registered.text
+
+        async def burst() -> list[int]:
+            async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+                body = {"email": email, "password": "correct horse battery staple"}
+                pending = [
+                    asyncio.create_task(client.post("/api/auth/login", json=body))
+                    for _ in range(12)
+                ]
+                first = next(iter(asyncio.as_completed(pending)))
+                await first
+                process.send_signal(signal.SIGTERM)  # while the others are still in flight
+                return [r.status_code for r in await asyncio.gather(*pending)]
+
+        statuses = asyncio.run(burst())
+        assert statuses == [200] * 12
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)

@@ -209,3 +209,33 @@ async def test_the_audit_log_records_mutations_for_auditors_only(
     rival = await register(client, "Rival")
     theirs = await client.get("/api/audit-logs", headers=rival.auth)
     assert {e["targetId"] for e in theirs.json()["items"]}.isdisjoint({member["id"]})
+
+
+async def test_a_department_with_a_deactivated_member_is_not_deleted(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await register(client)
+    department = (
+        await client.post("/api/departments", json={"name": "Box office"}, headers=owner.auth)
+    ).json()
+    created = await client.post(
+        "/api/users",
+        json={
+            "email": f"d-{uuid.uuid4().hex[:8]}@example.com",
+            "fullName": "Dee Partment",
+            "role": "support",
+            "departmentId": department["id"],
+            "password": PASSWORD,
+        },
+        headers=owner.auth,
+    )
+    assert created.json()["departmentId"] == department["id"]
+    await client.delete(f"/api/users/{created.json()['id']}", headers=owner.auth)
+    refused = await client.delete(f"/api/departments/{department['id']}", headers=owner.auth)
+    assert_problem(refused, 409, "department_not_empty")
+    moved = await client.put(
+        f"/api/users/{created.json()['id']}", json={"departmentId": None}, headers=owner.auth
+    )
+    assert moved.json()["departmentId"] is None
+    deleted = await client.delete(f"/api/departments/{department['id']}", headers=owner.auth)
+    assert deleted.status_code == 204

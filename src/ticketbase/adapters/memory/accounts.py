@@ -191,8 +191,4 @@ class MemoryMembershipRepository:
         return Page.from_rows(found[: page.fetch], page, key=lambda x: x.membership.id)
 
     async def count_in_department(self, department_id: DepartmentId) -> int:
-        return sum(
-            1
-            for m in self._mine()
-            if m.department_id == department_id and m.status is not MembershipStatus.DEACTIVATED
-        )
+        return sum(1 for m in self._mine() if m.department_id == department_id)

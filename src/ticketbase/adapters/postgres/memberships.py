@@ -80,11 +80,11 @@ class PostgresMembershipRepository:
         return Page.from_rows(found, page, key=lambda m: m.membership.id)
 
     async def count_in_department(self, department_id: DepartmentId) -> int:
+        # Deactivated members count too: they keep their department as history.
         count = await self._c.scalar(
             select(func.count())
             .select_from(memberships)
             .where(memberships.c.department_id == department_id)
-            .where(memberships.c.status != MembershipStatus.DEACTIVATED.value)
         )
         return int(count or 0)
 
