@@ -136,14 +136,18 @@ class AcceptInvitation:
 
     async def __call__(self, token: str, password: str, meta: RequestMeta) -> SignedIn:
         now = self._s.clock.now()
+        token_hash = hash_opaque_token(token)
+        # Only finds the organization: left without a commit, this consumption rolls back.
         async with self._s.uow.system() as system:
-            used = await system.one_time_tokens.consume(
-                hash_opaque_token(token), TokenPurpose.INVITATION, now
-            )
-            if used is None or used.organization_id is None:
+            found = await system.one_time_tokens.consume(token_hash, TokenPurpose.INVITATION, now)
+        if found is None or found.organization_id is None:
+            raise InvalidLink(_BAD_LINK, field="token")
+        async with self._s.uow.for_tenant(found.organization_id) as tx:
+            # Spent in the same transaction as the password, so a refused password (too weak)
+            # leaves the link usable, and two concurrent acceptances cannot both pass.
+            used = await tx.one_time_tokens.consume(token_hash, TokenPurpose.INVITATION, now)
+            if used is None:
                 raise InvalidLink(_BAD_LINK, field="token")
-            await system.commit()
-        async with self._s.uow.for_tenant(used.organization_id) as tx:
             user = await tx.users.get(used.user_id)
             membership = await tx.memberships.of_user(used.user_id)
             organization = await tx.organizations.get()
