@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from uuid import UUID
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Integer, String, Uuid, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -37,6 +37,35 @@ from ticketbase.domain.shared.ids import MembershipId, OrganizationId, UserId
 from ticketbase.domain.shared.values import Slug
 
 _SET_TENANT = text("SELECT set_config('app.organization_id', :organization_id, true)")
+
+# Built once: a statement rebuilt per call costs more CPU (construction, cache key, result
+# metadata) than the query itself; a module-level one hits the compiled cache every time.
+_FIND_ORGANIZATIONS = select(
+    func.tb_find_organizations(
+        bindparam("p_id", type_=Uuid),
+        bindparam("p_slug", type_=String),
+        bindparam("p_domain", type_=String),
+        bindparam("p_q", type_=String),
+        bindparam("p_after", type_=Uuid),
+        bindparam("p_limit", type_=Integer),
+    ).table_valued(
+        "id",
+        "name",
+        "slug",
+        "status",
+        "settings",
+        "branding",
+        "version",
+        "created_at",
+        "updated_at",
+        "domains",
+    )
+)
+_MEMBERSHIPS_OF_USER = select(
+    func.tb_memberships_of_user(bindparam("user_id", type_=Uuid)).table_valued(
+        "organization_id", "id", "role", "status", "slug", "name"
+    )
+)
 
 
 class _Transaction:
@@ -86,13 +115,7 @@ class PostgresSystemQueries(_Transaction):
         return Page.from_rows(rows, page, key=lambda o: o.id)
 
     async def memberships_of_user(self, user_id: UserId) -> list[MembershipSummary]:
-        rows = await self._c.execute(
-            select(
-                func.tb_memberships_of_user(user_id).table_valued(
-                    "organization_id", "id", "role", "status", "slug", "name"
-                )
-            )
-        )
+        rows = await self._c.execute(_MEMBERSHIPS_OF_USER, {"user_id": user_id})
         return [
             MembershipSummary(
                 membership_id=MembershipId(r["id"]),
@@ -118,24 +141,7 @@ class PostgresSystemQueries(_Transaction):
             "p_after": None,
             "p_limit": 1,
         } | criteria
-        rows = (
-            await self._c.execute(
-                select(
-                    func.tb_find_organizations(*arguments.values()).table_valued(
-                        "id",
-                        "name",
-                        "slug",
-                        "status",
-                        "settings",
-                        "branding",
-                        "version",
-                        "created_at",
-                        "updated_at",
-                        "domains",
-                    )
-                )
-            )
-        ).mappings()
+        rows = (await self._c.execute(_FIND_ORGANIZATIONS, arguments)).mappings()
         return [organization_from_row(row, row["domains"]) for row in rows]
 
 
