@@ -57,6 +57,17 @@ def added_email(to: str, organization_name: str) -> OutgoingEmail:
     )
 
 
+def account_created_email(to: str, organization_name: str) -> OutgoingEmail:
+    return OutgoingEmail(
+        to=to,
+        subject=f"Your TicketBase account for {organization_name}",
+        text=(
+            f"An account was created for you at {organization_name}. Sign in with this email "
+            "and the password your administrator gives you, then change it.\n"
+        ),
+    )
+
+
 def password_reset_email(to: str, link: str) -> OutgoingEmail:
     return OutgoingEmail(
         to=to,

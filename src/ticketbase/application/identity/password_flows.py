@@ -13,13 +13,14 @@ from ticketbase.application.identity.account_emails import (
     issue_link,
     password_reset_email,
 )
+from ticketbase.application.identity.login_throttle import LoginThrottle
 from ticketbase.application.identity.opaque_tokens import hash_opaque_token
 from ticketbase.application.identity.refresh_session import RevocationPolicy
 from ticketbase.application.identity.register import SignedIn
 from ticketbase.application.identity.sessions import SessionIssuer
-from ticketbase.application.ports.audit import SecurityEvent
+from ticketbase.application.ports.audit import AuditEntry, SecurityEvent
 from ticketbase.application.ports.limits import SessionRevocations
-from ticketbase.application.ports.mailer import Mailer
+from ticketbase.application.ports.mailer import MailDeliveryError, Mailer
 from ticketbase.application.ports.security import PasswordHasher
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import AccountStores, TokenPurpose, UnitOfWork
@@ -109,7 +110,12 @@ class ForgotPassword:
                     meta=meta,
                 )
             )
-            await self._mailer.send(password_reset_email(address.value, link))
+            try:
+                await self._mailer.send(password_reset_email(address.value, link))
+            except MailDeliveryError:
+                # Answer as for an unknown email (an error here would tell that the account
+                # exists); the link is rolled back and the user can simply ask again.
+                return
             await system.commit()
 
 
@@ -162,24 +168,39 @@ class AcceptInvitation:
             membership.version += 1
             await tx.memberships.save(membership)
             tokens = await self._issuer.start(tx, user, membership, meta)
+            await tx.audit.append(
+                AuditEntry(
+                    id=self._s.ids.new(),
+                    at=now,
+                    actor_id=user.id,
+                    action="user.invitation_accepted",
+                    target_type="user",
+                    target_id=str(user.id),
+                    meta=meta,
+                )
+            )
             await tx.commit()
         return SignedIn(tokens, user, membership, organization)
 
 
 class ChangePassword:
-    """Needs the current password; ends every other session of the account."""
+    """Needs the current password; ends every other session of the account. Wrong current
+    passwords count against the same per-account limit as failed logins, so a stolen session
+    cannot be used to guess the password."""
 
-    def __init__(self, services: PasswordServices) -> None:
-        self._s = services
+    def __init__(self, services: PasswordServices, throttle: LoginThrottle) -> None:
+        self._s, self._throttle = services, throttle
 
     async def __call__(self, current: str, new: str, actor: Actor) -> None:
         async with self._s.uow.system() as system:
             user = await system.users.get(UserId(actor.user_id))
             if user is None:
                 raise Unauthenticated("the account no longer exists")
+            await self._throttle.check(user.email, actor.meta.ip)
             if user.password_hash is None or not await self._s.hasher.verify(
                 user.password_hash, current
             ):
+                await self._throttle.failed(user.email, actor.meta.ip)
                 raise InvalidCredentials("the current password is not correct")
             ended = await self._s.set_password(
                 system, user, new, actor.meta, "password_changed", keep=actor.session_id

@@ -54,20 +54,23 @@ class RefreshSession:
             if not session.is_active(now):
                 raise InvalidRefreshToken("the session has ended; log in again")
             user = await system.users.get(session.user_id)
-            if user is None or not await system.sessions.rotate(
-                session.id, old_hash, new_hash, now
-            ):
-                # Lost a race with a concurrent refresh of the same token: treat as a replay.
-                await system.commit()
-                await self._end_stolen(session.id, meta)
-                raise InvalidRefreshToken("the refresh token is not valid")
-            await system.commit()
+        if user is None:
+            raise InvalidRefreshToken("the account no longer exists")
+        # The membership is checked before the token is spent: a refused refresh leaves it
+        # as it was, so a retry is not mistaken for a stolen token.
         membership: Membership | None = None
         if session.organization_id is not None:
             async with self._uow.for_tenant(session.organization_id) as tx:
                 membership = await tx.memberships.of_user(session.user_id)
             if membership is None or not membership.can_log_in:
                 raise InvalidRefreshToken("the membership has ended; log in again")
+        async with self._uow.system() as system:
+            rotated = await system.sessions.rotate(session.id, old_hash, new_hash, now)
+            if rotated:
+                await system.commit()
+        if not rotated:  # lost a race with a concurrent refresh of this token: a replay
+            await self._end_stolen(session.id, meta)
+            raise InvalidRefreshToken("the refresh token is not valid")
         return self._issuer.access(user, membership, session.id, new_token)
 
     async def _end_stolen(self, session_id: SessionId, meta: RequestMeta) -> None:

@@ -286,7 +286,7 @@ def kit(
         forgot_password=ForgotPassword(services, mailer, links),
         reset_password=ResetPassword(services),
         accept_invitation=AcceptInvitation(services, issuer),
-        change_password=ChangePassword(services),
+        change_password=ChangePassword(services, LoginThrottle(limiter, limits)),
         create_user=CreateUser(uow, hasher, mailer, links, clock, ids),
         update_user=UpdateUser(uow, revocations, revocation_policy, clock, ids),
         deactivate_user=DeactivateUser(uow, revocations, revocation_policy, clock, ids),

@@ -9,6 +9,7 @@ from ticketbase.application.authorization import require
 from ticketbase.application.context import Actor
 from ticketbase.application.identity.account_emails import (
     LinkPolicy,
+    account_created_email,
     added_email,
     invitation_email,
     issue_link,
@@ -93,26 +94,41 @@ class CreateUser:
                     password_changed_at=now if password_hash else None,
                 )
                 await tx.users.add(user)
-            elif await tx.memberships.of_user(user.id) is not None:
+            # An existing account keeps its own password: one given here is not applied.
+            membership = await tx.memberships.of_user(user.id) if existing else None
+            if membership is not None and membership.status is not MembershipStatus.DEACTIVATED:
                 raise Conflict("this person is already a member", field="email")
-            invited = not existing and password_hash is None
-            membership = Membership(
-                id=MembershipId(self._ids.new()),
-                organization_id=organization_id,
-                user_id=user.id,
-                role=command.role,
-                status=MembershipStatus.INVITED if invited else MembershipStatus.ACTIVE,
-                created_at=now,
-                updated_at=now,
-                department_id=command.department_id,
-            )
-            await tx.memberships.add(membership)
+            # An account that never chose a password (invited, not yet accepted) is invited
+            # again here; any other account signs in as it already does.
+            invited = user.password_hash is None
+            status = MembershipStatus.INVITED if invited else MembershipStatus.ACTIVE
+            if membership is None:
+                action = "user.invited" if invited else "user.created"
+                membership = Membership(
+                    id=MembershipId(self._ids.new()),
+                    organization_id=organization_id,
+                    user_id=user.id,
+                    role=command.role,
+                    status=status,
+                    created_at=now,
+                    updated_at=now,
+                    department_id=command.department_id,
+                )
+                await tx.memberships.add(membership)
+            else:  # a deactivated member comes back, with the role given now
+                action = "user.reactivated"
+                membership.role, membership.status = command.role, status
+                membership.grants = membership.revokes = frozenset()
+                membership.department_id = command.department_id
+                membership.updated_at = now
+                membership.version += 1
+                await tx.memberships.save(membership)
             await tx.audit.append(
                 AuditEntry(
                     id=self._ids.new(),
                     at=now,
                     actor_id=actor.user_id,
-                    action="user.invited" if invited else "user.created",
+                    action=action,
                     target_type="user",
                     target_id=str(user.id),
                     meta=actor.meta,
@@ -134,8 +150,10 @@ class CreateUser:
                     inviter.full_name if inviter else "A colleague",
                     link,
                 )
-            else:
+            elif existing:
                 message = added_email(email.value, organization.name)
+            else:
+                message = account_created_email(email.value, organization.name)
             # Sent before the commit: a failed delivery rolls the member back (503), so no
             # one is left invited without a link. (The outbox will make this exactly-once.)
             await self._mailer.send(message)
