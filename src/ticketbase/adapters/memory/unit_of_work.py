@@ -199,3 +199,7 @@ class MemoryUnitOfWork:
     @asynccontextmanager
     async def system(self) -> AsyncIterator[MemorySystemQueries]:
         yield MemorySystemQueries(self.database)
+
+    @asynccontextmanager
+    async def lookups(self) -> AsyncIterator[MemorySystemQueries]:
+        yield MemorySystemQueries(self.database)

@@ -97,9 +97,13 @@ class PostgresTenantTransaction(_Transaction):
         self.departments = PostgresDepartmentRepository(connection, organization_id)
 
 
-class PostgresSystemQueries(_Transaction):
+class PostgresSystemLookups:
     """Cross-tenant reads go through SECURITY DEFINER functions owned by ``ticketbase_system``;
-    the request path never turns row level security off."""
+    the request path never turns row level security off. Each is one query of a STABLE
+    function (which PostgreSQL forbids to write)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
 
     async def organization_by_id(self, organization_id: OrganizationId) -> Organization | None:
         return await self._one(p_id=organization_id)
@@ -145,6 +149,10 @@ class PostgresSystemQueries(_Transaction):
         return [organization_from_row(row, row["domains"]) for row in rows]
 
 
+class PostgresSystemQueries(_Transaction, PostgresSystemLookups):
+    """The lookups and the account stores, in one transaction."""
+
+
 class PostgresUnitOfWork:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -160,6 +168,14 @@ class PostgresUnitOfWork:
     async def system(self) -> AsyncIterator[PostgresSystemQueries]:
         async with self._transaction(None) as (connection, transaction):
             yield PostgresSystemQueries(connection, transaction)
+
+    @asynccontextmanager
+    async def lookups(self) -> AsyncIterator[PostgresSystemLookups]:
+        # One read-only statement needs no transaction block: in autocommit it is its own
+        # transaction, which saves the BEGIN and ROLLBACK round trips.
+        async with self._engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield PostgresSystemLookups(connection)
 
     @asynccontextmanager
     async def _transaction(

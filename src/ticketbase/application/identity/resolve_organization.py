@@ -20,7 +20,7 @@ class ResolveOrganization:
             name = parse_domain_name(host.split(":", 1)[0])
         except RuleViolated:
             raise NotFound("no organization serves this domain") from None
-        async with self._uow.system() as system:
+        async with self._uow.lookups() as system:
             if name.endswith(self._suffix):
                 label = name.removesuffix(self._suffix)
                 organization = (
@@ -33,7 +33,7 @@ class ResolveOrganization:
     async def by_slug(self, slug: str) -> Organization:
         if not _is_slug(slug):
             raise NotFound("no such organization")
-        async with self._uow.system() as system:
+        async with self._uow.lookups() as system:
             return _visible(await system.organization_by_slug(Slug(slug)))
 
 

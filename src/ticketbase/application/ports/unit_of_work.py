@@ -4,6 +4,7 @@
 again with row level security). ``system`` offers the few named cross-tenant reads. Both also
 expose the global account stores (users, sessions, one-time tokens, security events), which
 belong to a person rather than a tenant. Leaving either block without ``commit()`` rolls back.
+``lookups`` offers the cross-tenant reads alone, for a request that needs nothing else.
 """
 
 from __future__ import annotations
@@ -233,8 +234,8 @@ class MembershipSummary:
     status: MembershipStatus
 
 
-class SystemQueries(AccountStores, Protocol):
-    """Cross-tenant operations, each one named and tested; nothing here is per-tenant data."""
+class SystemLookups(Protocol):
+    """The cross-tenant reads, each one named and tested and each a single read-only query."""
 
     async def organization_by_id(self, organization_id: OrganizationId) -> Organization | None: ...
 
@@ -247,9 +248,18 @@ class SystemQueries(AccountStores, Protocol):
     async def memberships_of_user(self, user_id: UserId) -> list[MembershipSummary]: ...
 
 
+class SystemQueries(SystemLookups, AccountStores, Protocol):
+    """Cross-tenant operations, each one named and tested; nothing here is per-tenant data."""
+
+
 class UnitOfWork(Protocol):
     def for_tenant(
         self, organization_id: OrganizationId
     ) -> AbstractAsyncContextManager[TenantTransaction]: ...
 
     def system(self) -> AbstractAsyncContextManager[SystemQueries]: ...
+
+    def lookups(self) -> AbstractAsyncContextManager[SystemLookups]:
+        """The cross-tenant reads without a transaction of their own: each is one query that
+        cannot write, so there is nothing to commit or roll back (and no round trips for it)."""
+        ...
