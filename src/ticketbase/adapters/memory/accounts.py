@@ -167,6 +167,13 @@ class MemoryMembershipRepository:
             raise StaleVersion("the member was changed meanwhile; reload and retry")
         self._s.memberships[membership.id] = membership
 
+    async def record_login(self, membership_id: MembershipId, at: datetime) -> None:
+        membership = await self.get(membership_id)
+        if membership is not None:
+            membership.last_login_at = max(membership.last_login_at or at, at)
+            if membership.status is MembershipStatus.INVITED:
+                membership.status = MembershipStatus.ACTIVE
+
     async def count_active_owners(self) -> int:
         return sum(
             1 for m in self._mine() if m.role is Role.OWNER and m.status is MembershipStatus.ACTIVE

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbase.adapters.postgres.tables import memberships, users
@@ -42,6 +43,22 @@ class PostgresMembershipRepository:
         )
         if result.rowcount != 1:
             raise StaleVersion("the member was changed meanwhile; reload and retry")
+
+    async def record_login(self, membership_id: MembershipId, at: datetime) -> None:
+        await self._c.execute(
+            update(memberships)
+            .where(memberships.c.id == membership_id)
+            .values(
+                last_login_at=func.greatest(memberships.c.last_login_at, at),
+                status=case(
+                    (
+                        memberships.c.status == MembershipStatus.INVITED.value,
+                        MembershipStatus.ACTIVE.value,
+                    ),
+                    else_=memberships.c.status,
+                ),
+            )
+        )
 
     async def count_active_owners(self) -> int:
         rows = await self._c.execute(

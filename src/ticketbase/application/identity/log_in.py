@@ -66,9 +66,10 @@ class LogIn:
             await self._fail(email, user, command.meta, "no_active_membership")
             raise InvalidCredentials(_INVALID)
         await self._throttle.succeeded(email)
-        if self._hasher.needs_rehash(user.password_hash or ""):
+        rehashed = self._hasher.needs_rehash(user.password_hash or "")
+        if rehashed:
             user.password_hash = await self._hasher.hash(command.password)
-        return await self._start(user, chosen, command.meta)
+        return await self._start(user, chosen, command.meta, save_user=rehashed)
 
     async def _password_matches(self, user: User | None, password: str) -> bool:
         if user is None or user.password_hash is None:
@@ -98,12 +99,13 @@ class LogIn:
         return usable[0] if usable else None
 
     async def _start(
-        self, user: User, chosen: MembershipSummary | None, meta: RequestMeta
+        self, user: User, chosen: MembershipSummary | None, meta: RequestMeta, *, save_user: bool
     ) -> SignedIn:
         now = self._clock.now()
         if chosen is None:  # a platform administrator with no organization
             async with self._uow.system() as system:
-                await system.users.save(user)
+                if save_user:
+                    await system.users.save(user)
                 tokens = await self._issuer.start(system, user, None, meta)
                 await system.commit()
             return SignedIn(tokens, user, None, None)
@@ -112,12 +114,12 @@ class LogIn:
             organization = await tx.organizations.get()
             if membership is None or organization is None or not membership.can_log_in:
                 raise InvalidCredentials(_INVALID)
+            await tx.memberships.record_login(membership.id, now)
             membership.last_login_at = now
             if membership.status is MembershipStatus.INVITED:
                 membership.status = MembershipStatus.ACTIVE
-            membership.version += 1
-            await tx.memberships.save(membership)
-            await tx.users.save(user)
+            if save_user:
+                await tx.users.save(user)
             tokens = await self._issuer.start(tx, user, membership, meta)
             await tx.audit.append(
                 AuditEntry(

@@ -170,6 +170,11 @@ class MembershipRepository(Protocol):
         """Write back (optimistic: ``StaleVersion`` if changed meanwhile)."""
         ...
 
+    async def record_login(self, membership_id: MembershipId, at: datetime) -> None:
+        """Stamp a login (and turn an invitation into an active membership) without a version
+        check: concurrent logins of one person must not conflict."""
+        ...
+
     async def count_active_owners(self) -> int:
         """Counted with a lock on the owners' rows, so two demotions cannot both pass."""
         ...
