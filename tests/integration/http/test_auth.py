@@ -232,3 +232,17 @@ async def test_auth_routes_are_rate_limited_per_client(make_app: AppFactory) -> 
     assert_problem(answers[3], 429, "rate_limited")
     assert answers[3].headers["ratelimit-remaining"] == "0"
     assert int(answers[3].headers["retry-after"]) > 0
+
+
+async def test_me_and_sessions_are_not_counted_against_the_auth_limit(
+    make_app: AppFactory,
+) -> None:
+    async with running(make_app(rate_limit_auth="3/1m")) as client:
+        account = await register(client)  # 1 of 3
+        answers = [await client.get("/api/auth/me", headers=account.auth) for _ in range(5)]
+        assert [a.status_code for a in answers] == [200] * 5
+        assert "ratelimit-limit" not in answers[0].headers
+        refreshed = await client.post(
+            "/api/auth/refresh", json={"refreshToken": account.tokens["refreshToken"]}
+        )
+        assert refreshed.headers["ratelimit-remaining"] == "1"

@@ -171,12 +171,21 @@ def signed_in(result: SignedIn) -> SignedInResponse:
     )
 
 
+# The credential routes are limited per client address; /me and /sessions are not (the apps
+# call them all the time, and they need a valid token anyway).
+LIMITED = [AuthRateLimitMiddleware()]
+
+
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["authentication"]
-    middleware = [AuthRateLimitMiddleware()]
 
-    @post("/register", status_code=201, summary="Create an organization and its owner")
+    @post(
+        "/register",
+        middleware=LIMITED,
+        status_code=201,
+        summary="Create an organization and its owner",
+    )
     async def register(
         self,
         request: Request[Any, Any, Any],
@@ -193,7 +202,7 @@ class AuthController(Controller):
         )
         return signed_in(await use_case(command))
 
-    @post("/login", status_code=200, summary="Log in with email and password")
+    @post("/login", middleware=LIMITED, status_code=200, summary="Log in with email and password")
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -203,7 +212,12 @@ class AuthController(Controller):
         command = LogInCommand(data.email, data.password, data.organization, request_meta(request))
         return signed_in(await use_case(command))
 
-    @post("/refresh", status_code=200, summary="Rotate the refresh token, get new tokens")
+    @post(
+        "/refresh",
+        middleware=LIMITED,
+        status_code=200,
+        summary="Rotate the refresh token, get new tokens",
+    )
     async def refresh(
         self,
         request: Request[Any, Any, Any],
@@ -261,7 +275,12 @@ class AuthController(Controller):
     ) -> None:
         await use_case(actor, SessionId(session_id))
 
-    @post("/forgot-password", status_code=202, summary="Email a one-time reset link")
+    @post(
+        "/forgot-password",
+        middleware=LIMITED,
+        status_code=202,
+        summary="Email a one-time reset link",
+    )
     async def forgot_password(
         self,
         request: Request[Any, Any, Any],
@@ -271,7 +290,12 @@ class AuthController(Controller):
         await use_case(data.email, request_meta(request))
         return AcceptedResponse(status="accepted")
 
-    @post("/reset-password", status_code=204, summary="Set a new password with a reset link")
+    @post(
+        "/reset-password",
+        middleware=LIMITED,
+        status_code=204,
+        summary="Set a new password with a reset link",
+    )
     async def reset_password(
         self,
         request: Request[Any, Any, Any],
@@ -280,7 +304,12 @@ class AuthController(Controller):
     ) -> None:
         await use_case(data.token, data.password, request_meta(request))
 
-    @post("/accept-invitation", status_code=200, summary="Choose a password and sign in")
+    @post(
+        "/accept-invitation",
+        middleware=LIMITED,
+        status_code=200,
+        summary="Choose a password and sign in",
+    )
     async def accept_invitation(
         self,
         request: Request[Any, Any, Any],
@@ -291,6 +320,7 @@ class AuthController(Controller):
 
     @post(
         "/change-password",
+        middleware=LIMITED,
         status_code=204,
         security=BEARER,
         summary="Change the password; ends the account's other sessions",
