@@ -38,14 +38,14 @@ integration: install ## the tests that need PostgreSQL/Redis (embedded when not 
 	$(BIN)/pytest -q tests/integration || test $$? -eq 5
 
 lint: install ## ruff check and format check
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations benchmarks
+	$(BIN)/ruff format --check src tests migrations benchmarks
 
 fmt: install ## format and fix what ruff can
-	$(BIN)/ruff format src tests migrations
-	$(BIN)/ruff check --fix src tests migrations
+	$(BIN)/ruff format src tests migrations benchmarks
+	$(BIN)/ruff check --fix src tests migrations benchmarks
 
-typecheck: install ## mypy --strict on src/
+typecheck: install ## mypy --strict on src/ and benchmarks/
 	$(BIN)/mypy
 
 migrate: install ## apply the database migrations
