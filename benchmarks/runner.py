@@ -69,11 +69,15 @@ def run(scenarios: Sequence[Scenario], config: Config, out: TextIO = sys.stdout)
         workdir = Path(stack.enter_context(TemporaryDirectory(prefix="ticketbase-bench-")))
         database = stack.enter_context(throwaway_database(Settings.from_env(dotenv=None), workdir))
         env = _server_env(database, workdir, config)
-        settings = Settings.from_env(env, dotenv=None)
-        _header(out, config, generator, database)
+        groups = _by_target(scenarios)
+        _header(out, config, generator, database, [target for target, _ in groups])
         results: dict[str, LoadResult] = {}
-        for target, group in _by_target(scenarios):
-            with running(target, workers=config.workers, env=env, workdir=workdir) as address:
+        for target, group in groups:
+            target_env = env | dict(target.env)
+            settings = Settings.from_env(target_env, dotenv=None)
+            with running(
+                target, workers=config.workers, env=target_env, workdir=workdir
+            ) as address:
                 for scenario in group:
                     result = _measure(
                         scenario,
@@ -167,7 +171,13 @@ def _ctrl_c_deferred() -> Iterator[None]:
 COLUMNS = f"{'scenario':<16}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'errors':>9}"
 
 
-def _header(out: TextIO, config: Config, generator: str, database: BenchDatabase) -> None:
+def _header(
+    out: TextIO,
+    config: Config,
+    generator: str,
+    database: BenchDatabase,
+    targets: Sequence[Target],
+) -> None:
     import granian
 
     workers = f"{config.workers} worker{'s' if config.workers > 1 else ''}"
@@ -179,6 +189,11 @@ def _header(out: TextIO, config: Config, generator: str, database: BenchDatabase
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start "
         "(server, generator and PostgreSQL share them)",
         f"database: {database.name} (dropped afterwards) on {database.where}",
+        *(
+            f"{target.name} server: {' '.join(f'{k}={v}' for k, v in target.env)}"
+            for target in targets
+            if target.env
+        ),
         "",
         COLUMNS,
         sep="\n",
@@ -200,6 +215,8 @@ def _row(out: TextIO, scenario: Scenario, result: LoadResult, config: Config) ->
     if own:
         line += f"   ({', '.join(own)})"
     print(line, file=out, flush=True)
+    for note in (scenario.note or "").splitlines():
+        print(f"{'':<16}{note}", file=out, flush=True)
     if result.errors:
         detail = ", ".join(f"{kind}: {n:,}" for kind, n in sorted(result.errors.items()))
         print(f"{'':<16}errors: {detail}", file=out, flush=True)
@@ -220,8 +237,9 @@ def _ratios(out: TextIO, scenarios: Sequence[Scenario], results: Mapping[str, Lo
             continue
         base = baseline.requests_per_second
         ratio = results[scenario.name].requests_per_second / base if base else float("nan")
+        shown = f"{ratio:.2f}" if ratio >= 0.01 else f"{ratio:.2g}"  # 0.0011, not 0.00
         lines.append(
-            f"{scenario.name} / {scenario.baseline} = {ratio:.2f} of {scenario.baseline} throughput"
+            f"{scenario.name} / {scenario.baseline} = {shown} of {scenario.baseline} throughput"
         )
     if lines:
         print("", *lines, sep="\n", file=out, flush=True)

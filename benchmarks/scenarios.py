@@ -4,21 +4,19 @@ To add one, write a setup coroutine and append a ``Scenario`` to ``SCENARIOS``. 
 once the scenario's server answers; it seeds what the requests need (through the application's
 use cases, or over HTTP at ``context.base_url``) and returns the request(s) to fire, which each
 connection cycles through. Scenarios of one run share one database: seed under names of your own.
-Give ``baseline`` to print this scenario's throughput as a share of another's. For instance::
-
-    async def me(context: Context) -> Sequence[Request]:
-        token = ...  # seed a user through the use cases, log in at context.base_url
-        return [Request("GET", "/api/auth/me", (("authorization", f"Bearer {token}"),))]
-
-    # in SCENARIOS:
-    Scenario("me", API, me, baseline="bare"),
+Give ``baseline`` to print this scenario's throughput as a share of another's; ``concurrency``
+and ``note`` when the scenario needs fewer connections and the output should say why. ``me``
+below is a complete example: it registers an account over HTTP, logs in, and returns the one
+authenticated request to fire. A server's own settings go in its ``Target(env=...)``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+import httpx
 from dishka import AsyncContainer
 
 from ticketbase.application.identity.create_organization import (
@@ -72,9 +70,16 @@ class Scenario:
     """Connections; None: ``BENCH_CONCURRENCY``."""
     duration: float | None = None
     """Measured seconds after the warm-up; None: ``BENCH_SECONDS``."""
+    note: str | None = None
+    """Printed under the scenario's figures (line by line)."""
 
 
-API = Target("api", "ticketbase.entrypoints.http.app:create_app", "/health/ready")
+# The credential routes allow 30 requests a minute per client address by default; every request
+# of a benchmark comes from 127.0.0.1, so the login scenario would measure 429s.
+AUTH_RATE_LIMIT = ("TICKETBASE_RATE_LIMIT_AUTH", "1000000/1s")
+API = Target(
+    "api", "ticketbase.entrypoints.http.app:create_app", "/health/ready", env=(AUTH_RATE_LIMIT,)
+)
 BARE = Target("bare", "benchmarks.bare:create_app", "/json")
 
 
@@ -94,7 +99,61 @@ async def organization_by_domain(context: Context) -> Sequence[Request]:
     return [Request("GET", f"/api/organizations/by-domain?domain={domain}")]
 
 
+PASSWORD = "bench-password-0123456789"  # noqa: S105 - the benchmark account's, nothing real
+
+
+def _email(slug: str) -> str:
+    return f"owner@{slug}.bench.example"
+
+
+async def register(context: Context, slug: str) -> None:
+    """An organization and its owner, through ``POST /api/auth/register``."""
+    body = {
+        "organizationName": slug.title(),
+        "organizationSlug": slug,
+        "email": _email(slug),
+        "password": PASSWORD,
+        "fullName": "Bench Owner",
+    }
+    async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
+        response = await client.post("/api/auth/register", json=body)
+        response.raise_for_status()
+
+
+def login_request(slug: str) -> Request:
+    body = json.dumps({"email": _email(slug), "password": PASSWORD}).encode()
+    return Request("POST", "/api/auth/login", (("content-type", "application/json"),), body)
+
+
+async def login(context: Context) -> Sequence[Request]:
+    await register(context, "bench-login")
+    return [login_request("bench-login")]
+
+
+async def me(context: Context) -> Sequence[Request]:
+    await register(context, "bench-me")
+    request = login_request("bench-me")
+    async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
+        response = await client.post(request.path, content=request.body, headers=request.headers)
+        response.raise_for_status()
+        token = response.json()["tokens"]["accessToken"]
+    return [Request("GET", "/api/auth/me", (("authorization", f"Bearer {token}"),))]
+
+
+LOGIN_CONCURRENCY = 8
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("bare", BARE, bare_json),
     Scenario("by-domain", API, organization_by_domain, baseline="bare"),
+    Scenario(
+        "login",
+        API,
+        login,
+        baseline="bare",
+        concurrency=LOGIN_CONCURRENCY,
+        note=f"argon2-bound: each login verifies a password hash (2 at a time), hence "
+        f"{LOGIN_CONCURRENCY} connections\nthe per-address limit of the credential routes "
+        f"({AUTH_RATE_LIMIT[0]}, 30/1m by default) is raised for this run",
+    ),
+    Scenario("me", API, me, baseline="bare"),
 )

@@ -35,6 +35,8 @@ class Target:
     name: str
     app: str
     ready_path: str
+    env: tuple[tuple[str, str], ...] = ()
+    """Variables this server runs with on top of the run's (the header prints them)."""
 
 
 @contextmanager
