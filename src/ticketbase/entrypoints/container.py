@@ -53,11 +53,11 @@ from ticketbase.application.identity.password_flows import (
     PasswordServices,
     ResetPassword,
 )
-from ticketbase.application.identity.refresh_session import RefreshSession, RevocationPolicy
+from ticketbase.application.identity.refresh_session import RefreshSession
 from ticketbase.application.identity.register import Register
 from ticketbase.application.identity.resolve_organization import ResolveOrganization
 from ticketbase.application.identity.session_management import EndSession, ListSessions
-from ticketbase.application.identity.sessions import SessionIssuer, SessionPolicy
+from ticketbase.application.identity.sessions import SessionIssuer, SessionPolicy, SessionRevoker
 from ticketbase.application.identity.update_organization import UpdateOrganization
 from ticketbase.application.identity.users.create_user import CreateUser
 from ticketbase.application.identity.users.deactivate_user import DeactivateUser
@@ -216,8 +216,10 @@ class IdentityPolicyProvider(Provider):
         return SessionPolicy(refresh_token_ttl_seconds=settings.refresh_token_ttl_seconds)
 
     @provide
-    def revocation_policy(self, settings: Settings) -> RevocationPolicy:
-        return RevocationPolicy(access_token_ttl_seconds=settings.access_token_ttl_seconds)
+    def session_revoker(
+        self, revocations: SessionRevocations, settings: Settings
+    ) -> SessionRevoker:
+        return SessionRevoker(revocations, settings.access_token_ttl_seconds)
 
     @provide
     def link_policy(self, settings: Settings) -> LinkPolicy:

@@ -15,11 +15,9 @@ from ticketbase.application.identity.account_emails import (
 )
 from ticketbase.application.identity.login_throttle import LoginThrottle
 from ticketbase.application.identity.opaque_tokens import hash_opaque_token
-from ticketbase.application.identity.refresh_session import RevocationPolicy
 from ticketbase.application.identity.register import SignedIn
-from ticketbase.application.identity.sessions import SessionIssuer
+from ticketbase.application.identity.sessions import SessionIssuer, SessionRevoker
 from ticketbase.application.ports.audit import AuditEntry, SecurityEvent
-from ticketbase.application.ports.limits import SessionRevocations
 from ticketbase.application.ports.mailer import MailDeliveryError, Mailer
 from ticketbase.application.ports.security import PasswordHasher
 from ticketbase.application.ports.system import Clock, IdGenerator
@@ -44,8 +42,7 @@ class PasswordServices:
 
     uow: UnitOfWork
     hasher: PasswordHasher
-    revocations: SessionRevocations
-    revocation_policy: RevocationPolicy
+    revoker: SessionRevoker
     clock: Clock
     ids: IdGenerator
 
@@ -76,12 +73,6 @@ class PasswordServices:
             )
         )
         return ended
-
-    async def forget(self, ended: list[SessionId]) -> None:
-        for session_id in ended:
-            await self.revocations.revoke(
-                session_id, self.revocation_policy.access_token_ttl_seconds
-            )
 
 
 class ForgotPassword:
@@ -133,7 +124,7 @@ class ResetPassword:
                 raise InvalidLink(_BAD_LINK, field="token")
             ended = await self._s.set_password(system, user, password, meta, "password_reset")
             await system.commit()
-        await self._s.forget(ended)
+        await self._s.revoker.forget(ended)
 
 
 class AcceptInvitation:
@@ -206,4 +197,4 @@ class ChangePassword:
                 system, user, new, actor.meta, "password_changed", keep=actor.session_id
             )
             await system.commit()
-        await self._s.forget(ended)
+        await self._s.revoker.forget(ended)

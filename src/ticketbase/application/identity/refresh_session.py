@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ticketbase.application.context import RequestMeta
 from ticketbase.application.identity.opaque_tokens import hash_opaque_token, new_opaque_token
-from ticketbase.application.identity.sessions import IssuedTokens, SessionIssuer
+from ticketbase.application.identity.sessions import IssuedTokens, SessionIssuer, SessionRevoker
 from ticketbase.application.ports.audit import SecurityEvent
-from ticketbase.application.ports.limits import SessionRevocations
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.domain.identity.membership import Membership
@@ -20,25 +17,17 @@ class InvalidRefreshToken(Unauthenticated):
     code = "invalid_refresh_token"
 
 
-@dataclass(frozen=True, slots=True)
-class RevocationPolicy:
-    """How long a revocation mark must live: as long as an access token may."""
-
-    access_token_ttl_seconds: int
-
-
 class RefreshSession:
     def __init__(
         self,
         uow: UnitOfWork,
         issuer: SessionIssuer,
-        revocations: SessionRevocations,
-        policy: RevocationPolicy,
+        revoker: SessionRevoker,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
-        self._uow, self._issuer, self._revocations = uow, issuer, revocations
-        self._policy, self._clock, self._ids = policy, clock, ids
+        self._uow, self._issuer, self._revoker = uow, issuer, revoker
+        self._clock, self._ids = clock, ids
 
     async def __call__(self, refresh_token: str, meta: RequestMeta) -> IssuedTokens:
         now = self._clock.now()
@@ -94,4 +83,4 @@ class RefreshSession:
                 )
             )
             await system.commit()
-        await self._revocations.revoke(session_id, self._policy.access_token_ttl_seconds)
+        await self._revoker.forget([session_id])

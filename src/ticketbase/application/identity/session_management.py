@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from ticketbase.application.context import Actor
-from ticketbase.application.identity.refresh_session import RevocationPolicy
+from ticketbase.application.identity.sessions import SessionRevoker
 from ticketbase.application.ports.audit import AuditEntry
-from ticketbase.application.ports.limits import SessionRevocations
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.domain.identity.session import Session
@@ -28,12 +27,11 @@ class EndSession:
     def __init__(
         self,
         uow: UnitOfWork,
-        revocations: SessionRevocations,
-        policy: RevocationPolicy,
+        revoker: SessionRevoker,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
-        self._uow, self._revocations, self._policy = uow, revocations, policy
+        self._uow, self._revoker = uow, revoker
         self._clock, self._ids = clock, ids
 
     async def __call__(self, actor: Actor, session_id: SessionId | None = None) -> None:
@@ -47,7 +45,7 @@ class EndSession:
             await system.sessions.save(session)
             await system.commit()
         # Its access tokens stop at once: every request checks this mark.
-        await self._revocations.revoke(target, self._policy.access_token_ttl_seconds)
+        await self._revoker.forget([target])
         if actor.organization_id is not None:
             async with self._uow.for_tenant(actor.organization_id) as tx:
                 await tx.audit.append(

@@ -31,10 +31,15 @@ from ticketbase.application.identity.password_flows import (
     PasswordServices,
     ResetPassword,
 )
-from ticketbase.application.identity.refresh_session import RefreshSession, RevocationPolicy
+from ticketbase.application.identity.refresh_session import RefreshSession
 from ticketbase.application.identity.register import Register, RegisterCommand, SignedIn
 from ticketbase.application.identity.session_management import EndSession, ListSessions
-from ticketbase.application.identity.sessions import IssuedTokens, SessionIssuer, SessionPolicy
+from ticketbase.application.identity.sessions import (
+    IssuedTokens,
+    SessionIssuer,
+    SessionPolicy,
+    SessionRevoker,
+)
 from ticketbase.application.identity.users.create_user import CreateUser, CreateUserCommand
 from ticketbase.application.identity.users.deactivate_user import DeactivateUser
 from ticketbase.application.identity.users.list_users import ListUsers
@@ -263,10 +268,10 @@ def kit(
     limits = LoginLimits(
         per_account=Rate(ACCOUNT_LIMIT, LIMIT_WINDOW), per_ip=Rate(IP_LIMIT, LIMIT_WINDOW)
     )
-    revocation_policy = RevocationPolicy(access_token_ttl_seconds=ACCESS_TTL)
+    revoker = SessionRevoker(revocations, ACCESS_TTL)
     links = LinkPolicy(admin_app_url="https://admin.example.test/")
     issuer = SessionIssuer(tokens, clock, ids, SessionPolicy(refresh_token_ttl_seconds=REFRESH_TTL))
-    services = PasswordServices(uow, hasher, revocations, revocation_policy, clock, ids)
+    services = PasswordServices(uow, hasher, revoker, clock, ids)
     return IdentityKit(
         uow=uow,
         clock=clock,
@@ -279,17 +284,17 @@ def kit(
         limits=limits,
         register_user=Register(uow, hasher, issuer, clock, ids),
         log_in=LogIn(uow, hasher, issuer, LoginThrottle(limiter, limits), clock, ids),
-        refresh=RefreshSession(uow, issuer, revocations, revocation_policy, clock, ids),
+        refresh=RefreshSession(uow, issuer, revoker, clock, ids),
         list_sessions=ListSessions(uow, clock),
-        end_session=EndSession(uow, revocations, revocation_policy, clock, ids),
+        end_session=EndSession(uow, revoker, clock, ids),
         get_me=GetMe(uow),
         forgot_password=ForgotPassword(services, mailer, links),
         reset_password=ResetPassword(services),
         accept_invitation=AcceptInvitation(services, issuer),
         change_password=ChangePassword(services, LoginThrottle(limiter, limits)),
         create_user=CreateUser(uow, hasher, mailer, links, clock, ids),
-        update_user=UpdateUser(uow, revocations, revocation_policy, clock, ids),
-        deactivate_user=DeactivateUser(uow, revocations, revocation_policy, clock, ids),
+        update_user=UpdateUser(uow, revoker, clock, ids),
+        deactivate_user=DeactivateUser(uow, revoker, clock, ids),
         list_users=ListUsers(uow),
         list_audit_log=ListAuditLog(uow),
     )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from ticketbase.application.authorization import require
 from ticketbase.application.context import Actor
-from ticketbase.application.identity.refresh_session import RevocationPolicy
+from ticketbase.application.identity.sessions import SessionRevoker
 from ticketbase.application.ports.audit import AuditEntry
-from ticketbase.application.ports.limits import SessionRevocations
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.domain.identity.membership import (
@@ -23,12 +22,11 @@ class DeactivateUser:
     def __init__(
         self,
         uow: UnitOfWork,
-        revocations: SessionRevocations,
-        policy: RevocationPolicy,
+        revoker: SessionRevoker,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
-        self._uow, self._revocations, self._policy = uow, revocations, policy
+        self._uow, self._revoker = uow, revoker
         self._clock, self._ids = clock, ids
 
     async def __call__(self, user_id: UserId, actor: Actor) -> None:
@@ -72,5 +70,4 @@ class DeactivateUser:
                 )
             )
             await tx.commit()
-        for session_id in ended:
-            await self._revocations.revoke(session_id, self._policy.access_token_ttl_seconds)
+        await self._revoker.forget(ended)

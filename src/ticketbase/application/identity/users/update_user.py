@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from ticketbase.application.authorization import require
 from ticketbase.application.context import Actor
-from ticketbase.application.identity.refresh_session import RevocationPolicy
+from ticketbase.application.identity.sessions import SessionRevoker
 from ticketbase.application.identity.users.create_user import check_department
 from ticketbase.application.ports.audit import AuditEntry, JsonValue
-from ticketbase.application.ports.limits import SessionRevocations
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import Member, UnitOfWork
 from ticketbase.domain.identity.membership import check_assignment, check_owner_remains
@@ -34,12 +33,11 @@ class UpdateUser:
     def __init__(
         self,
         uow: UnitOfWork,
-        revocations: SessionRevocations,
-        policy: RevocationPolicy,
+        revoker: SessionRevoker,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
-        self._uow, self._revocations, self._policy = uow, revocations, policy
+        self._uow, self._revoker = uow, revoker
         self._clock, self._ids = clock, ids
 
     async def __call__(self, command: UpdateUserCommand, actor: Actor) -> Member:
@@ -119,6 +117,5 @@ class UpdateUser:
                 )
             )
             await tx.commit()
-        for session_id in ended:
-            await self._revocations.revoke(session_id, self._policy.access_token_ttl_seconds)
+        await self._revoker.forget(ended)
         return Member(membership, user.email, user.full_name)
