@@ -26,13 +26,6 @@ STDLIB = frozenset(sys.stdlib_module_names)
 # ``None`` = any adapter (the composition root). Keep this list short: a new entry needs a reason.
 ADAPTER_IMPORTS_ALLOWED: dict[str, frozenset[str] | None] = {
     "ticketbase.entrypoints.container": None,
-    # The CLI owns the embedded database's lifetime and runs migrations before serving.
-    "ticketbase.entrypoints.cli": frozenset(
-        {"ticketbase.adapters.postgres.embedded", "ticketbase.adapters.postgres.migrations"}
-    ),
-    # Start-up checks that fetch the concrete probe from the container.
-    "ticketbase.entrypoints.worker": frozenset({"ticketbase.adapters.postgres.probe"}),
-    "ticketbase.entrypoints.http.app": frozenset({"ticketbase.adapters.postgres.probe"}),
 }
 ENVIRONMENT_READERS = frozenset({"ticketbase.entrypoints.settings"})
 _ENV_NAMES = frozenset({"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"})

@@ -6,42 +6,14 @@ import argparse
 import asyncio
 import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import structlog
 
-from ticketbase.adapters.postgres import migrations
-from ticketbase.adapters.postgres.embedded import EmbeddedPostgres
-from ticketbase.entrypoints.container import database_urls, make_container
+from ticketbase.entrypoints.container import database, make_container, migrate_database
 from ticketbase.entrypoints.logging import configure_logging
 from ticketbase.entrypoints.settings import Settings, SettingsError
 
 log = structlog.get_logger()
-
-
-@contextmanager
-def database(settings: Settings) -> Iterator[Settings]:
-    """The configured database, or the embedded one started here and stopped on the way out.
-
-    The embedded server belongs to this (parent) process: it is started and migrated once, server
-    workers only connect, and it is stopped after they have drained."""
-    if not settings.uses_embedded_database:
-        yield settings
-        return
-    embedded = EmbeddedPostgres(settings.data_dir)
-    log.info("embedded_database_starting", data_dir=str(settings.data_dir))
-    try:
-        yield settings.export_database_url(embedded.start())
-    finally:
-        embedded.stop()
-        log.info("embedded_database_stopped")
-
-
-def _migrate(settings: Settings) -> None:
-    owner_url, _ = database_urls(settings)
-    migrations.upgrade(owner_url)
-    log.info("migrations_applied")
 
 
 def serve(settings: Settings) -> None:
@@ -49,7 +21,7 @@ def serve(settings: Settings) -> None:
     from granian.constants import Interfaces
 
     with database(settings) as ready:
-        _migrate(ready)
+        migrate_database(ready)
         log.info("serving", host=ready.host, port=ready.port, workers=ready.workers)
         Granian(
             "ticketbase.entrypoints.http.app:create_app",
@@ -65,14 +37,14 @@ def serve(settings: Settings) -> None:
 
 def migrate(settings: Settings) -> None:
     with database(settings) as ready:
-        _migrate(ready)
+        migrate_database(ready)
 
 
 def worker(settings: Settings) -> None:
     from ticketbase.entrypoints.worker import run
 
     with database(settings) as ready:
-        _migrate(ready)
+        migrate_database(ready)
         asyncio.run(run(ready))
 
 
@@ -95,7 +67,7 @@ def create_platform_admin(settings: Settings, email: str, password_stdin: bool) 
         print(f"platform administrator {user.email} ({user.id})")
 
     with database(settings) as ready:
-        _migrate(ready)
+        migrate_database(ready)
         asyncio.run(main(ready))
 
 

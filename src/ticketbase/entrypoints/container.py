@@ -6,9 +6,11 @@ REQUEST scope holds what belongs to one call (the actor, the use cases).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import structlog
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from dishka.integrations.litestar import LitestarProvider
 from litestar import Request
@@ -20,6 +22,8 @@ from ticketbase.adapters.local.probe import InProcessCacheProbe
 from ticketbase.adapters.local.rate_limiter import InProcessRateLimiter
 from ticketbase.adapters.local.revocations import InProcessSessionRevocations
 from ticketbase.adapters.mailbox import MailboxMailer, MailboxProbe
+from ticketbase.adapters.postgres import migrations
+from ticketbase.adapters.postgres.embedded import EmbeddedPostgres
 from ticketbase.adapters.postgres.engine import app_role_url, asyncpg_url, create_engine
 from ticketbase.adapters.postgres.probe import PostgresProbe
 from ticketbase.adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -64,7 +68,7 @@ from ticketbase.application.identity.users.deactivate_user import DeactivateUser
 from ticketbase.application.identity.users.list_users import ListUsers
 from ticketbase.application.identity.users.update_user import UpdateUser
 from ticketbase.application.identity.verify_custom_domain import VerifyCustomDomain
-from ticketbase.application.ports.health import Probe
+from ticketbase.application.ports.health import DatabaseHealth, Probe
 from ticketbase.application.ports.limits import Rate, RateLimiter, SessionRevocations
 from ticketbase.application.ports.mailer import Mailer
 from ticketbase.application.ports.security import PasswordHasher, TokenService
@@ -74,6 +78,7 @@ from ticketbase.entrypoints.http.auth import actor_from_request
 from ticketbase.entrypoints.http.rate_limits import AuthRouteLimit
 from ticketbase.entrypoints.settings import Settings, SettingsError
 
+log = structlog.get_logger()
 SMTPS_PORT = 465  # TLS from the first byte; other ports upgrade with STARTTLS
 
 
@@ -93,6 +98,30 @@ def login_limits(settings: Settings) -> LoginLimits:
         )
     except ValueError as error:
         raise SettingsError(f"TICKETBASE_RATE_LIMIT_LOGIN…: {error}") from error
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[Settings]:
+    """The configured database, or the embedded one started here and stopped on the way out.
+
+    The embedded server belongs to the calling (parent) process: it is started and migrated
+    once, server workers only connect, and it is stopped after they have drained."""
+    if not settings.uses_embedded_database:
+        yield settings
+        return
+    embedded = EmbeddedPostgres(settings.data_dir)
+    log.info("embedded_database_starting", data_dir=str(settings.data_dir))
+    try:
+        yield settings.export_database_url(embedded.start())
+    finally:
+        embedded.stop()
+        log.info("embedded_database_stopped")
+
+
+def migrate_database(settings: Settings) -> None:
+    owner_url, _ = database_urls(settings)
+    migrations.upgrade(owner_url)
+    log.info("migrations_applied")
 
 
 def database_urls(settings: Settings) -> tuple[URL, URL]:
@@ -128,7 +157,7 @@ class InfrastructureProvider(Provider):
         return PostgresUnitOfWork(engine)
 
     @provide
-    def database_probe(self, engine: AsyncEngine) -> PostgresProbe:
+    def database_probe(self, engine: AsyncEngine) -> DatabaseHealth:
         return PostgresProbe(engine)
 
     @provide
@@ -164,7 +193,7 @@ class InfrastructureProvider(Provider):
 
     @provide
     def probes(
-        self, settings: Settings, database: PostgresProbe, redis: RedisHandle
+        self, settings: Settings, database: DatabaseHealth, redis: RedisHandle
     ) -> list[Probe]:
         cache: Probe = RedisProbe(redis.client) if redis.client else InProcessCacheProbe()
         mail: Probe = (

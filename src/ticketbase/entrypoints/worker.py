@@ -10,7 +10,7 @@ import signal
 
 import structlog
 
-from ticketbase.adapters.postgres.probe import PostgresProbe
+from ticketbase.application.ports.health import DatabaseHealth
 from ticketbase.entrypoints.container import make_container
 from ticketbase.entrypoints.settings import Settings
 
@@ -24,7 +24,7 @@ async def run(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     container = make_container(settings.with_development_secrets())
     try:
-        probe = await container.get(PostgresProbe)
+        probe = await container.get(DatabaseHealth)
         await probe.check()
         log.info("worker_started")
         await stop.wait()

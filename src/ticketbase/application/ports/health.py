@@ -11,3 +11,15 @@ class Probe(Protocol):
     async def check(self) -> None:
         """Return when healthy; raise (anything) when not."""
         ...
+
+
+class DatabaseHealth(Probe, Protocol):
+    """The database probe, plus what the server checks and reports about its database."""
+
+    async def assert_least_privilege(self) -> None:
+        """Raise when the API's role could bypass row level security (refuse to serve)."""
+        ...
+
+    def pool_status(self) -> dict[str, int]:
+        """Connections by state, for the metrics."""
+        ...

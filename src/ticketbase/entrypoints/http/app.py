@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from ticketbase.adapters.postgres.probe import PostgresProbe
+from ticketbase.application.ports.health import DatabaseHealth
 from ticketbase.entrypoints.container import login_limits, make_container
 from ticketbase.entrypoints.http.audit import AuditController
 from ticketbase.entrypoints.http.authentication import AuthController
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
     metrics = HttpMetrics() if settings.metrics_enabled else None
 
     async def on_startup(app: Litestar) -> None:
-        probe = await container.get(PostgresProbe)
+        probe = await container.get(DatabaseHealth)
         await probe.assert_least_privilege()
         if metrics is not None:
             metrics.watch_pool(probe.pool_status)
