@@ -23,8 +23,8 @@ class GetOrganization:
             async with self._uow.for_tenant(organization_id) as tx:
                 organization = await tx.organizations.get()
         elif actor.is_platform_admin:
-            async with self._uow.system() as system:
-                organization = await system.organization_by_id(organization_id)
+            async with self._uow.lookups() as lookups:
+                organization = await lookups.organization_by_id(organization_id)
         if organization is None:
             # Another tenant's organization answers exactly like a missing one.
             raise NotFound("no such organization")

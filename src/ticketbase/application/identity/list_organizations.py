@@ -15,5 +15,5 @@ class ListOrganizations:
 
     async def __call__(self, q: str | None, page: PageRequest, actor: Actor) -> Page[Organization]:
         require_platform_admin(actor)
-        async with self._uow.system() as system:
-            return await system.list_organizations(q.strip() if q else None, page)
+        async with self._uow.lookups() as lookups:
+            return await lookups.list_organizations(q.strip() if q else None, page)
