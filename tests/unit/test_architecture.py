@@ -229,3 +229,51 @@ def test_the_checker_tells_stdlib_from_third_party() -> None:
 )
 def test_the_checker_finds_environment_reads(source: str, reads: int) -> None:
     assert len(env_reads(ast.parse(source))) == reads
+
+
+# The cross-tenant door (``uow.system()`` / ``uow.lookups()``) is used only by these use cases;
+# every other use case reaches data through ``uow.for_tenant(...)``. A new entry needs a reason.
+CROSS_TENANT_CALLERS = frozenset(
+    {
+        "ticketbase.application.identity.create_platform_admin",  # global accounts
+        "ticketbase.application.identity.get_me",  # platform admins without a tenant
+        "ticketbase.application.identity.get_organization",  # platform admins read any tenant
+        "ticketbase.application.identity.list_organizations",  # platform admins list tenants
+        "ticketbase.application.identity.log_in",  # the login lookup of memberships
+        "ticketbase.application.identity.password_flows",  # links are not tenant-scoped
+        "ticketbase.application.identity.refresh_session",  # a refresh token names no tenant
+        "ticketbase.application.identity.resolve_organization",  # storefront host → tenant
+        "ticketbase.application.identity.session_management",  # a person's own sessions
+        "ticketbase.application.identity.verify_custom_domain",  # operator command
+    }
+)
+
+
+def cross_tenant_calls(tree: ast.Module) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"system", "lookups"}
+    ]
+
+
+def test_only_the_listed_use_cases_open_the_cross_tenant_door() -> None:
+    callers = {
+        module
+        for module, tree in SOURCES.items()
+        if module.startswith("ticketbase.application") and cross_tenant_calls(tree)
+    }
+    assert callers - CROSS_TENANT_CALLERS == set()
+    assert CROSS_TENANT_CALLERS - callers == set(), "stale entries: drop them"
+
+
+def test_nothing_outside_the_application_opens_the_cross_tenant_door() -> None:
+    outside = {
+        module
+        for module, tree in SOURCES.items()
+        if module.startswith(("ticketbase.entrypoints", "ticketbase.domain"))
+        and cross_tenant_calls(tree)
+    }
+    assert outside == set()
