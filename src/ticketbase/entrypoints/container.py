@@ -218,8 +218,14 @@ class InfrastructureProvider(Provider):
         return Uuid7Generator()
 
     @provide
-    def password_hasher(self) -> PasswordHasher:
-        return Argon2PasswordHasher()
+    def password_hasher(self, settings: Settings) -> PasswordHasher:
+        # Changing the cost parameters is safe: each hash records its own, and a login
+        # rehashes a password stored with other parameters.
+        return Argon2PasswordHasher(
+            time_cost=settings.password_hash_time_cost,
+            memory_cost_kib=settings.password_hash_memory_kib,
+            max_concurrent=settings.password_hash_concurrency,
+        )
 
     @provide
     def token_service(self, settings: Settings, clock: Clock) -> TokenService:

@@ -47,6 +47,9 @@ class Settings:
     jwt_audience: str = "ticketbase-api"
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 64 * 1024
+    password_hash_concurrency: int = 2
     rate_limit_login: str = "5/15m"
     rate_limit_login_ip: str = "20/15m"
     rate_limit_auth: str = "30/1m"
