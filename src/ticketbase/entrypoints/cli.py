@@ -9,7 +9,12 @@ import sys
 
 import structlog
 
-from ticketbase.entrypoints.container import database, make_container, migrate_database
+from ticketbase.entrypoints.container import (
+    check_settings,
+    database,
+    make_container,
+    migrate_database,
+)
 from ticketbase.entrypoints.logging import configure_logging
 from ticketbase.entrypoints.settings import Settings, SettingsError
 
@@ -103,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = Settings.from_env()
-        settings.check_production()
+        check_settings(settings)
         configure_logging(settings.log_level, settings.log_format)
         if args.command == "serve":
             serve(settings)

@@ -89,15 +89,30 @@ class RedisHandle:
     client: Redis | None
 
 
-def login_limits(settings: Settings) -> LoginLimits:
-    """Parse the login rates (``create_app`` calls it first, so a typo stops start-up)."""
+def _rate(settings: Settings, name: str) -> Rate:
     try:
-        return LoginLimits(
-            per_account=Rate.parse(settings.rate_limit_login),
-            per_ip=Rate.parse(settings.rate_limit_login_ip),
-        )
+        return Rate.parse(getattr(settings, name))
     except ValueError as error:
-        raise SettingsError(f"TICKETBASE_RATE_LIMIT_LOGIN…: {error}") from error
+        raise SettingsError(f"TICKETBASE_{name.upper()}: {error}") from error
+
+
+def login_limits(settings: Settings) -> LoginLimits:
+    return LoginLimits(
+        per_account=_rate(settings, "rate_limit_login"),
+        per_ip=_rate(settings, "rate_limit_login_ip"),
+    )
+
+
+def auth_route_limit(settings: Settings) -> AuthRouteLimit:
+    return AuthRouteLimit(_rate(settings, "rate_limit_auth"))
+
+
+def check_settings(settings: Settings) -> None:
+    """What can only be checked by parsing: called before serving, so a typo stops start-up
+    instead of failing the first request."""
+    settings.check_production()
+    login_limits(settings)
+    auth_route_limit(settings)
 
 
 @contextmanager
@@ -266,10 +281,7 @@ class IdentityPolicyProvider(Provider):
 
     @provide
     def auth_route_limit(self, settings: Settings) -> AuthRouteLimit:
-        try:
-            return AuthRouteLimit(Rate.parse(settings.rate_limit_auth))
-        except ValueError as error:
-            raise SettingsError(f"TICKETBASE_RATE_LIMIT_AUTH: {error}") from error
+        return auth_route_limit(settings)
 
     issuer = provide(SessionIssuer)
     throttle = provide(LoginThrottle)

@@ -13,6 +13,7 @@ from tests.integration.http.conftest import AppFactory, Tenant, running
 from ticketbase.application.identity.get_organization import GetOrganization
 from ticketbase.application.ports.health import Probe
 from ticketbase.domain.identity.permissions import Role
+from ticketbase.entrypoints.settings import SettingsError
 
 pytestmark = pytest.mark.anyio
 SECURITY_HEADERS = {
@@ -262,3 +263,11 @@ async def test_analyst_token_reads_but_cannot_write(
         403,
         "permission_denied",
     )
+
+
+@pytest.mark.parametrize("name", ["rate_limit_login", "rate_limit_login_ip", "rate_limit_auth"])
+def test_a_malformed_rate_stops_start_up_naming_the_setting(
+    make_app: AppFactory, name: str
+) -> None:
+    with pytest.raises(SettingsError, match=f"TICKETBASE_{name.upper()}"):
+        make_app(**{name: "five per minute"})

@@ -14,7 +14,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from ticketbase.application.ports.health import DatabaseHealth
-from ticketbase.entrypoints.container import login_limits, make_container
+from ticketbase.entrypoints.container import check_settings, make_container
 from ticketbase.entrypoints.http.audit import AuditController
 from ticketbase.entrypoints.http.authentication import AuthController
 from ticketbase.entrypoints.http.departments import DepartmentController
@@ -46,9 +46,8 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
 
 def create_app(settings: Settings | None = None, *overrides: Provider) -> Litestar:
     settings = settings or Settings.from_env()
-    settings.check_production()
+    check_settings(settings)
     settings = settings.with_development_secrets()
-    login_limits(settings)
     configure_logging(settings.log_level, settings.log_format)
     container = make_container(settings, *overrides)
     metrics = HttpMetrics() if settings.metrics_enabled else None
