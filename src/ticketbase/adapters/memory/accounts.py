@@ -12,6 +12,7 @@ from ticketbase.application.ports.unit_of_work import (
     Member,
     MemberFilter,
     OneTimeToken,
+    Profile,
     TokenPurpose,
 )
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
@@ -152,6 +153,14 @@ class MemoryMembershipRepository:
 
     async def of_user(self, user_id: UserId) -> Membership | None:
         return next((m for m in self._mine() if m.user_id == user_id), None)
+
+    async def profile(self, user_id: UserId) -> Profile | None:
+        membership = await self.of_user(user_id)
+        organization = self._s.organizations.get(self._org)
+        user = self._s.users.get(user_id)
+        if membership is None or organization is None or user is None:
+            return None  # as the inner join in PostgreSQL
+        return Profile(user, membership, organization.name, organization.slug)
 
     async def add(self, membership: Membership) -> None:
         assert membership.organization_id == self._org, "rejected by row level security"

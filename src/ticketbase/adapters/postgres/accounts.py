@@ -47,7 +47,7 @@ class PostgresUserRepository:
 
     async def _one(self, condition: Any) -> User | None:
         row = (await self._c.execute(select(users).where(condition))).mappings().first()
-        return None if row is None else _user(row)
+        return None if row is None else user_from_row(row)
 
 
 def _user_columns(user: User) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def _user_columns(user: User) -> dict[str, Any]:
     }
 
 
-def _user(row: Mapping[Any, Any]) -> User:
+def user_from_row(row: Mapping[Any, Any]) -> User:
     return User(
         id=UserId(row["id"]),
         email=EmailAddress(row["email"]),

@@ -9,14 +9,15 @@ from typing import Any
 from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ticketbase.adapters.postgres.tables import memberships, users
+from ticketbase.adapters.postgres.accounts import user_from_row
+from ticketbase.adapters.postgres.tables import memberships, organizations, users
 from ticketbase.application.pagination import Page, PageRequest
-from ticketbase.application.ports.unit_of_work import Member, MemberFilter
+from ticketbase.application.ports.unit_of_work import Member, MemberFilter, Profile
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
 from ticketbase.domain.identity.permissions import Permission, Role
 from ticketbase.domain.shared.errors import StaleVersion
 from ticketbase.domain.shared.ids import DepartmentId, MembershipId, OrganizationId, UserId
-from ticketbase.domain.shared.values import EmailAddress
+from ticketbase.domain.shared.values import EmailAddress, Slug
 
 
 class PostgresMembershipRepository:
@@ -28,6 +29,35 @@ class PostgresMembershipRepository:
 
     async def of_user(self, user_id: UserId) -> Membership | None:
         return await self._one(memberships.c.user_id == user_id)
+
+    async def profile(self, user_id: UserId) -> Profile | None:
+        # One statement; row level security limits memberships and organizations to the tenant.
+        row = (
+            (
+                await self._c.execute(
+                    select(
+                        memberships,
+                        *(c.label(f"account_{c.name}") for c in users.c),
+                        organizations.c.name.label("organization_name"),
+                        organizations.c.slug.label("organization_slug"),
+                    )
+                    .join(users, users.c.id == memberships.c.user_id)
+                    .join(organizations, organizations.c.id == memberships.c.organization_id)
+                    .where(memberships.c.user_id == user_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        account = {c.name: row[f"account_{c.name}"] for c in users.c}
+        return Profile(
+            user=user_from_row(account),
+            membership=_membership(row),
+            organization_name=row["organization_name"],
+            organization_slug=Slug(row["organization_slug"]),
+        )
 
     async def add(self, membership: Membership) -> None:
         await self._c.execute(insert(memberships).values(**_columns(membership)))

@@ -159,10 +159,24 @@ class MemberFilter:
     q: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A member as ``GET /api/auth/me`` shows them: account, membership, organization."""
+
+    user: User
+    membership: Membership
+    organization_name: str
+    organization_slug: Slug
+
+
 class MembershipRepository(Protocol):
     async def get(self, membership_id: MembershipId) -> Membership | None: ...
 
     async def of_user(self, user_id: UserId) -> Membership | None: ...
+
+    async def profile(self, user_id: UserId) -> Profile | None:
+        """The member with its account and organization, read at once."""
+        ...
 
     async def add(self, membership: Membership) -> None: ...
 

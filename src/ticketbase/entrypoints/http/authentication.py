@@ -12,7 +12,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from ticketbase.application.context import Actor
-from ticketbase.application.identity.get_me import GetMe
+from ticketbase.application.identity.get_me import GetMe, OrganizationRef
 from ticketbase.application.identity.log_in import LogIn, LogInCommand
 from ticketbase.application.identity.password_flows import (
     AcceptInvitation,
@@ -149,7 +149,7 @@ def user_wire(user: User) -> UserWire:
     )
 
 
-def _organization(o: Organization | None) -> OrganizationSummaryWire | None:
+def _organization(o: Organization | OrganizationRef | None) -> OrganizationSummaryWire | None:
     return None if o is None else OrganizationSummaryWire(id=o.id, name=o.name, slug=o.slug.value)
 
 
