@@ -241,6 +241,7 @@ CROSS_TENANT_CALLERS = frozenset(
         "ticketbase.application.identity.list_organizations",  # platform admins list tenants
         "ticketbase.application.identity.log_in",  # the login lookup of memberships
         "ticketbase.application.identity.password_flows",  # links are not tenant-scoped
+        "ticketbase.application.identity.purge_ended_sessions",  # retention of global rows
         "ticketbase.application.identity.refresh_session",  # a refresh token names no tenant
         "ticketbase.application.identity.resolve_organization",  # storefront host → tenant
         "ticketbase.application.identity.session_management",  # a person's own sessions

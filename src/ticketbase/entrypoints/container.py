@@ -57,6 +57,7 @@ from ticketbase.application.identity.password_flows import (
     PasswordServices,
     ResetPassword,
 )
+from ticketbase.application.identity.purge_ended_sessions import PurgeEndedSessions
 from ticketbase.application.identity.refresh_session import RefreshSession
 from ticketbase.application.identity.register import Register
 from ticketbase.application.identity.resolve_organization import ResolveOrganization
@@ -306,6 +307,10 @@ class UseCaseProvider(Provider):
     update_user = provide(UpdateUser)
     deactivate_user = provide(DeactivateUser)
     list_audit_log = provide(ListAuditLog)
+
+    @provide
+    def purge_ended_sessions(self, uow: UnitOfWork, clock: Clock) -> PurgeEndedSessions:
+        return PurgeEndedSessions(uow, clock)
 
     create_organization = provide(CreateOrganization)
     get_organization = provide(GetOrganization)

@@ -58,6 +58,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
+    worker_purge_interval_seconds: int = 3600
     metrics_enabled: bool = True
     docs_enabled: bool = True
 

@@ -1,15 +1,19 @@
-"""The background worker process: stays up, checks the database, stops cleanly on SIGTERM.
+"""The background worker process: periodic jobs, stopped cleanly by SIGTERM.
 
-Its jobs (outbox delivery, expiry of ticket holds) arrive with the issues that add the outbox
-and checkout; until then it only proves it can connect and shut down."""
+Today it purges ended sessions and spent one-time links every
+``TICKETBASE_WORKER_PURGE_INTERVAL_SECONDS``; outbox delivery and the expiry of ticket holds
+join it with the issues that add them. A failing run is logged and retried next time: the
+worker itself never dies of it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 
 import structlog
 
+from ticketbase.application.identity.purge_ended_sessions import PurgeEndedSessions
 from ticketbase.application.ports.health import DatabaseHealth
 from ticketbase.entrypoints.container import make_container
 from ticketbase.entrypoints.settings import Settings
@@ -24,10 +28,21 @@ async def run(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     container = make_container(settings.with_development_secrets())
     try:
-        probe = await container.get(DatabaseHealth)
-        await probe.check()
+        await (await container.get(DatabaseHealth)).check()
         log.info("worker_started")
-        await stop.wait()
+        while not stop.is_set():
+            try:
+                async with container() as request:
+                    purged = await (await request.get(PurgeEndedSessions))()
+                log.info(
+                    "sessions_purged",
+                    sessions=purged.sessions,
+                    one_time_tokens=purged.one_time_tokens,
+                )
+            except Exception:
+                log.exception("worker_job_failed", job="purge_ended_sessions")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), settings.worker_purge_interval_seconds)
     finally:
         await container.close()
         log.info("worker_stopped")

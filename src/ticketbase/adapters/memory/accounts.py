@@ -88,6 +88,18 @@ class MemorySessionRepository:
         found = [s for s in self._s.sessions.values() if s.user_id == user_id and s.is_active(now)]
         return sorted(found, key=lambda s: s.id, reverse=True)
 
+    async def purge_ended(self, before: datetime) -> int:
+        ended = [
+            s.id
+            for s in self._s.sessions.values()
+            if s.expires_at < before or (s.revoked_at is not None and s.revoked_at < before)
+        ]
+        for session_id in ended:
+            del self._s.sessions[session_id], self._s.refresh_hashes[session_id]
+        for token_hash in [h for h, sid in self._s.rotated.items() if sid in ended]:
+            del self._s.rotated[token_hash]
+        return len(ended)
+
     async def revoke_of_user(
         self,
         user_id: UserId,
@@ -131,6 +143,16 @@ class MemoryOneTimeTokenRepository:
         used = dataclasses.replace(token, used_at=now)
         self._s.one_time_tokens[token_hash] = used
         return used
+
+    async def purge_spent(self, before: datetime) -> int:
+        spent = [
+            h
+            for h, t in self._s.one_time_tokens.items()
+            if t.expires_at < before or (t.used_at is not None and t.used_at < before)
+        ]
+        for token_hash in spent:
+            del self._s.one_time_tokens[token_hash]
+        return len(spent)
 
 
 class MemorySecurityEventLog:

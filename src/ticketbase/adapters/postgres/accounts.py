@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbase.adapters.postgres.tables import (
@@ -134,6 +134,14 @@ class PostgresSessionRepository:
         )
         return [_session(r) for r in rows.mappings()]
 
+    async def purge_ended(self, before: datetime) -> int:
+        result = await self._c.execute(
+            delete(sessions).where(
+                or_(sessions.c.expires_at < before, sessions.c.revoked_at < before)
+            )
+        )
+        return int(result.rowcount)
+
     async def revoke_of_user(
         self,
         user_id: UserId,
@@ -239,6 +247,14 @@ class PostgresOneTimeTokenRepository:
             expires_at=row["expires_at"],
             used_at=row["used_at"],
         )
+
+    async def purge_spent(self, before: datetime) -> int:
+        result = await self._c.execute(
+            delete(one_time_tokens).where(
+                or_(one_time_tokens.c.expires_at < before, one_time_tokens.c.used_at < before)
+            )
+        )
+        return int(result.rowcount)
 
 
 class PostgresSecurityEventLog:

@@ -68,6 +68,11 @@ class SessionRepository(Protocol):
 
     async def active_of_user(self, user_id: UserId, now: datetime) -> list[Session]: ...
 
+    async def purge_ended(self, before: datetime) -> int:
+        """Delete sessions that expired or were revoked before ``before`` (with their rotated
+        refresh tokens); return how many."""
+        ...
+
     async def revoke_of_user(
         self,
         user_id: UserId,
@@ -106,6 +111,10 @@ class OneTimeTokenRepository(Protocol):
     ) -> OneTimeToken | None:
         """Mark the token used and return it, once: None if unknown, used, expired or of
         another purpose."""
+        ...
+
+    async def purge_spent(self, before: datetime) -> int:
+        """Delete tokens used or expired before ``before``; return how many."""
         ...
 
 
