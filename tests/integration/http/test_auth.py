@@ -72,6 +72,8 @@ async def test_wrong_password_and_unknown_email_answer_alike(client: httpx.Async
         assert_problem(response, 401, "invalid_credentials")
     strip = lambda r: {k: v for k, v in r.json().items() if k != "requestId"}  # noqa: E731
     assert strip(wrong) == strip(unknown)
+    failed_logins = 'ticketbase_problems_total{code="invalid_credentials"} 2.0'
+    assert failed_logins in (await client.get("/metrics")).text
     ok = await login(client, account.email.upper())
     assert ok.status_code == 200
     assert ok.json()["organization"]["id"] == account.organization["id"]

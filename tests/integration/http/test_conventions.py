@@ -209,6 +209,7 @@ async def test_metrics_count_requests_by_route_and_show_the_pool(
     assert 'route="unmatched",status="404"' in text
     assert "ticketbase_http_request_duration_seconds_bucket" in text
     assert 'ticketbase_db_pool_connections{state="checked_out"}' in text
+    assert 'ticketbase_problems_total{code="not_found"} 1.0' in text
 
 
 async def test_ready_checks_the_database_and_cache(client: httpx.AsyncClient) -> None:

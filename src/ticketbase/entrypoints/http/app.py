@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
         ),
         debug=False,
     )
+    app.state["metrics"] = metrics
     setup_dishka(container, app)
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
     return app

@@ -30,6 +30,12 @@ class HttpMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
+        self._problems = Counter(
+            "ticketbase_problems",
+            "Error answers by problem code (invalid_credentials = failed logins, rate_limited…)",
+            ["code"],
+            registry=self.registry,
+        )
         self._pool = Gauge(
             "ticketbase_db_pool_connections",
             "Database pool connections by state",
@@ -41,6 +47,9 @@ class HttpMetrics:
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self._requests.labels(method, route, str(status)).inc()
         self._latency.labels(method, route).observe(seconds)
+
+    def problem(self, code: str) -> None:
+        self._problems.labels(code).inc()
 
     def watch_pool(self, reader: Callable[[], dict[str, int]]) -> None:
         self._pool_reader = reader

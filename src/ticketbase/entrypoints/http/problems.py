@@ -80,6 +80,9 @@ def problem_response(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[bytes]:
+    metrics = request.app.state.get("metrics")
+    if metrics is not None:
+        metrics.problem(code)
     body = Problem(
         type=f"https://docs.ticketbase.dev/problems/{code.replace('_', '-')}",
         title=title,
