@@ -248,3 +248,10 @@ async def test_me_and_sessions_are_not_counted_against_the_auth_limit(
             "/api/auth/refresh", json={"refreshToken": account.tokens["refreshToken"]}
         )
         assert refreshed.headers["ratelimit-remaining"] == "1"
+
+
+async def test_an_unreachable_redis_fails_closed_with_503(make_app: AppFactory) -> None:
+    async with running(make_app(redis_url="redis://127.0.0.1:9/0")) as client:
+        response = await login(client, "someone@example.com")
+    assert_problem(response, 503, "cache_unavailable")
+    assert response.headers["retry-after"] == "5"

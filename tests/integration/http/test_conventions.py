@@ -11,6 +11,7 @@ from dishka import Provider, Scope, provide
 from tests.integration.http.conftest import AppFactory, Tenant, running
 
 from ticketbase.application.identity.get_organization import GetOrganization
+from ticketbase.application.ports.errors import DependencyUnavailable
 from ticketbase.application.ports.health import Probe
 from ticketbase.domain.identity.permissions import Role
 from ticketbase.entrypoints.settings import SettingsError
@@ -272,3 +273,27 @@ def test_a_malformed_rate_stops_start_up_naming_the_setting(
 ) -> None:
     with pytest.raises(SettingsError, match=f"TICKETBASE_{name.upper()}"):
         make_app(**{name: "five per minute"})
+
+
+class _Unreachable:
+    async def __call__(self, *args: object) -> None:
+        raise DependencyUnavailable("database")
+
+
+class UnreachableDatabaseProvider(Provider):
+    scope = Scope.REQUEST
+
+    @provide(override=True)
+    def get_organization(self) -> GetOrganization:
+        return _Unreachable()  # type: ignore[return-value]
+
+
+async def test_an_unreachable_dependency_is_a_503_with_retry_after(
+    make_app: AppFactory, tenant: Tenant
+) -> None:
+    async with running(make_app(UnreachableDatabaseProvider())) as client:
+        response = await client.get(
+            f"/api/organizations/{tenant.organization.id}", headers=tenant.auth()
+        )
+    assert_problem(response, 503, "database_unavailable")
+    assert response.headers["retry-after"] == "5"

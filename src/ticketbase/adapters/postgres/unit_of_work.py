@@ -11,7 +11,8 @@ from contextlib import asynccontextmanager
 from uuid import UUID
 
 from sqlalchemy import Integer, String, Uuid, bindparam, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from ticketbase.adapters.postgres.accounts import (
@@ -29,6 +30,7 @@ from ticketbase.adapters.postgres.organizations import (
     organization_from_row,
 )
 from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.application.ports.errors import DependencyUnavailable
 from ticketbase.application.ports.unit_of_work import MembershipSummary
 from ticketbase.domain.identity.membership import MembershipStatus
 from ticketbase.domain.identity.organization import Organization
@@ -173,7 +175,7 @@ class PostgresUnitOfWork:
     async def lookups(self) -> AsyncIterator[PostgresSystemLookups]:
         # One read-only statement needs no transaction block: in autocommit it is its own
         # transaction, which saves the BEGIN and ROLLBACK round trips.
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             yield PostgresSystemLookups(connection)
 
@@ -181,7 +183,7 @@ class PostgresUnitOfWork:
     async def _transaction(
         self, organization_id: UUID | None
     ) -> AsyncIterator[tuple[AsyncConnection, AsyncTransaction]]:
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             transaction = await connection.begin()
             try:
                 if organization_id is not None:
@@ -192,3 +194,20 @@ class PostgresUnitOfWork:
             finally:
                 if transaction.is_active:
                     await transaction.rollback()
+
+    @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection; an unreachable or lost server is ``DependencyUnavailable``."""
+        connection = self._engine.connect()
+        try:
+            await connection.start()
+        except (OSError, DBAPIError, SQLAlchemyTimeoutError) as error:
+            raise DependencyUnavailable("database") from error
+        try:
+            yield connection
+        except DBAPIError as error:
+            if error.connection_invalidated:
+                raise DependencyUnavailable("database") from error
+            raise
+        finally:
+            await connection.close()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from ticketbase.adapters.redis import reachable
 from ticketbase.application.ports.limits import Rate, RateDecision, check_cost
 
 _SECOND = 1_000_000  # in microseconds
@@ -79,16 +80,18 @@ class RedisRateLimiter:
         return await self._run(key, rate, 0)
 
     async def reset(self, key: str) -> None:
-        await self._client.delete(*self._keys(key))
+        with reachable():
+            await self._client.delete(*self._keys(key))
 
     def _keys(self, key: str) -> tuple[str, str]:
         log = f"{self._prefix}{{{key}}}"
         return log, f"{log}:seq"
 
     async def _run(self, key: str, rate: Rate, cost: int) -> RateDecision:
-        reply = await self._script(
-            keys=self._keys(key), args=(rate.limit, rate.window_seconds * _SECOND, cost)
-        )
+        with reachable():
+            reply = await self._script(
+                keys=self._keys(key), args=(rate.limit, rate.window_seconds * _SECOND, cost)
+            )
         allowed, count, waiting = (int(value) for value in reply)
         reset_after = -(-waiting // _SECOND)
         return RateDecision(

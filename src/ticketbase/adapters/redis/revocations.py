@@ -12,6 +12,7 @@ from uuid import UUID
 
 from redis.asyncio import Redis
 
+from ticketbase.adapters.redis import reachable
 from ticketbase.application.ports.limits import check_ttl
 
 
@@ -22,7 +23,9 @@ class RedisSessionRevocations:
 
     async def revoke(self, session_id: UUID, ttl_seconds: int) -> None:
         check_ttl(ttl_seconds)
-        await self._client.set(f"{self._prefix}{session_id}", b"1", ex=ttl_seconds)
+        with reachable():
+            await self._client.set(f"{self._prefix}{session_id}", b"1", ex=ttl_seconds)
 
     async def is_revoked(self, session_id: UUID) -> bool:
-        return bool(await self._client.exists(f"{self._prefix}{session_id}"))
+        with reachable():
+            return bool(await self._client.exists(f"{self._prefix}{session_id}"))

@@ -15,6 +15,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
+from ticketbase.application.ports.errors import DependencyUnavailable
 from ticketbase.application.ports.mailer import MailDeliveryError
 from ticketbase.domain.shared.errors import (
     Conflict,
@@ -103,6 +104,16 @@ def problem_response(
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if isinstance(exc, DomainError):
         return _domain_problem(request, exc)
+    if isinstance(exc, DependencyUnavailable):
+        log.error("dependency_unavailable", dependency=exc.dependency, error=repr(exc.__cause__))
+        return problem_response(
+            request,
+            503,
+            f"{exc.dependency}_unavailable",
+            "Service unavailable",
+            f"the {exc.dependency} cannot be reached; try again shortly",
+            headers={"retry-after": "5"},
+        )
     if isinstance(exc, MailDeliveryError):
         # Not the message: it may quote the recipient's address.
         log.error("mail_delivery_failed", permanent=exc.permanent)
