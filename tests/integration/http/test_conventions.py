@@ -195,6 +195,12 @@ async def test_the_openapi_document_is_3_1_and_lists_the_routes(
     schemas = document["components"]["schemas"]
     organization = next(v for k, v in schemas.items() if k.endswith("OrganizationResponse"))
     assert "customDomains" in organization["properties"]
+    login = document["paths"]["/api/auth/login"]["post"]["responses"]
+    for status in ("400", "401", "422", "429", "503"):
+        assert login[status]["content"]["application/problem+json"]["schema"] == {
+            "$ref": "#/components/schemas/Problem"
+        }
+    assert {"code", "requestId", "status"} <= set(schemas["Problem"]["required"])
 
 
 async def test_metrics_count_requests_by_route_and_show_the_pool(

@@ -22,7 +22,7 @@ from ticketbase.entrypoints.http.docs import docs_router
 from ticketbase.entrypoints.http.health import HealthController, metrics_handler
 from ticketbase.entrypoints.http.metrics import HttpMetrics
 from ticketbase.entrypoints.http.organizations import OrganizationController
-from ticketbase.entrypoints.http.problems import handle_exception
+from ticketbase.entrypoints.http.problems import document_problems, handle_exception
 from ticketbase.entrypoints.http.request_context import RequestContextMiddleware
 from ticketbase.entrypoints.http.users import UserController
 from ticketbase.entrypoints.logging import configure_logging
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
         ),
         debug=False,
     )
+    document_problems(app)
     app.state["metrics"] = metrics
     setup_dishka(container, app)
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)

@@ -11,9 +11,11 @@ from typing import Any
 
 import msgspec
 import structlog
-from litestar import Request, Response
+from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 
 from ticketbase.application.ports.errors import DependencyUnavailable
 from ticketbase.application.ports.mailer import MailDeliveryError
@@ -69,6 +71,41 @@ class Problem(msgspec.Struct, omit_defaults=True):
     code: str
     requestId: str
     errors: list[FieldError] | None = None
+
+
+_DOCUMENTED = {
+    400: "Malformed request or invalid parameters",
+    401: "Missing, invalid or expired access token",
+    403: "Authenticated, but without the permission",
+    404: "Not found (or another tenant's)",
+    409: "Conflict: taken, stale version, or a rule about the current state",
+    413: "Request body too large",
+    415: "Body is not JSON",
+    422: "Well-formed but invalid",
+    429: "Rate limited (see Retry-After)",
+    500: "Unexpected error (quote requestId)",
+    503: "A dependency is unavailable (see Retry-After)",
+}
+
+
+def document_problems(app: Litestar) -> None:
+    """Declare the problem+json answers on every API operation of the OpenAPI document."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if not isinstance(handler, HTTPRouteHandler) or not handler.include_in_schema:
+                continue
+            declared = dict(handler.responses or {})
+            for status, description in _DOCUMENTED.items():
+                declared.setdefault(
+                    status,
+                    ResponseSpec(
+                        data_container=Problem,
+                        description=description,
+                        media_type=PROBLEM_JSON,
+                        generate_examples=False,
+                    ),
+                )
+            handler.responses = declared
 
 
 def problem_response(
