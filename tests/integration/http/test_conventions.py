@@ -303,3 +303,19 @@ async def test_an_unreachable_dependency_is_a_503_with_retry_after(
         )
     assert_problem(response, 503, "database_unavailable")
     assert response.headers["retry-after"] == "5"
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/api/users", "GET, OPTIONS, POST"),
+        ("/api/departments", "GET, OPTIONS, POST"),
+        ("/health/live", "GET, OPTIONS"),
+    ],
+)
+async def test_options_lists_every_method_of_the_path(
+    client: httpx.AsyncClient, path: str, methods: str
+) -> None:
+    response = await client.options(path)
+    assert response.status_code == 204
+    assert response.headers["allow"] == methods

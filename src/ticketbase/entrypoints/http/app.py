@@ -21,6 +21,7 @@ from ticketbase.entrypoints.http.departments import DepartmentController
 from ticketbase.entrypoints.http.docs import docs_router
 from ticketbase.entrypoints.http.health import HealthController, metrics_handler
 from ticketbase.entrypoints.http.metrics import HttpMetrics
+from ticketbase.entrypoints.http.options import allow_header_fix
 from ticketbase.entrypoints.http.organizations import OrganizationController
 from ticketbase.entrypoints.http.problems import document_problems, handle_exception
 from ticketbase.entrypoints.http.request_context import RequestContextMiddleware
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
         debug=False,
     )
     document_problems(app)
+    app.before_send.append(allow_header_fix(app))
     app.state["metrics"] = metrics
     setup_dishka(container, app)
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
