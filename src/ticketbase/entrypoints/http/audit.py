@@ -14,9 +14,8 @@ from ticketbase.application.context import Actor
 from ticketbase.application.identity.list_audit_log import ListAuditLog
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter
 from ticketbase.domain.shared.ids import UserId
-from ticketbase.entrypoints.http.organizations import BEARER
 from ticketbase.entrypoints.http.pagination import next_cursor, page_request
-from ticketbase.entrypoints.http.wire import PageResponse, Wire
+from ticketbase.entrypoints.http.wire import BEARER, PageResponse, Wire
 
 
 class AuditEntryWire(Wire):

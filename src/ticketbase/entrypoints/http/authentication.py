@@ -29,9 +29,8 @@ from ticketbase.domain.identity.organization import Organization
 from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.ids import SessionId
 from ticketbase.entrypoints.http.auth import request_meta
-from ticketbase.entrypoints.http.organizations import BEARER
 from ticketbase.entrypoints.http.rate_limits import AuthRateLimitMiddleware
-from ticketbase.entrypoints.http.wire import Wire
+from ticketbase.entrypoints.http.wire import BEARER, Wire
 
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 EmailText = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]

@@ -28,9 +28,7 @@ from ticketbase.application.identity.departments.update_department import (
 from ticketbase.domain.identity.department import DepartmentNode, LocatedDepartment
 from ticketbase.domain.shared.ids import DepartmentId
 from ticketbase.entrypoints.http.pagination import next_cursor, page_request
-from ticketbase.entrypoints.http.wire import PageResponse, Wire
-
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+from ticketbase.entrypoints.http.wire import BEARER, PageResponse, Wire
 
 
 class DepartmentResponse(Wire):

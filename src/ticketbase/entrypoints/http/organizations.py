@@ -26,9 +26,7 @@ from ticketbase.domain.shared.ids import OrganizationId
 from ticketbase.entrypoints.http.caching import cached_json
 from ticketbase.entrypoints.http.pagination import next_cursor, page_request
 from ticketbase.entrypoints.http.versioning import expected_version
-from ticketbase.entrypoints.http.wire import PageResponse, Wire
-
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+from ticketbase.entrypoints.http.wire import BEARER, PageResponse, Wire
 
 
 class SettingsWire(Wire):

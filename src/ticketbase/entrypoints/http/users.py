@@ -20,9 +20,8 @@ from ticketbase.application.ports.unit_of_work import Member, MemberFilter
 from ticketbase.domain.identity.membership import MembershipStatus
 from ticketbase.domain.identity.permissions import Permission, Role
 from ticketbase.domain.shared.ids import DepartmentId, UserId
-from ticketbase.entrypoints.http.organizations import BEARER
 from ticketbase.entrypoints.http.pagination import next_cursor, page_request
-from ticketbase.entrypoints.http.wire import PageResponse, Wire
+from ticketbase.entrypoints.http.wire import BEARER, PageResponse, Wire
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
