@@ -7,6 +7,7 @@ from an ``atexit`` hook, so ``stop()`` must be called explicitly on shutdown.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,11 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or attach to) the server; return the owner's connection URL."""
-        import pgserver
+        with warnings.catch_warnings():
+            # pgserver asks platformdirs for a runtime dir at import; without XDG_RUNTIME_DIR
+            # that warns (and falls back to /tmp), which is noise for a development server.
+            warnings.simplefilter("ignore", UserWarning)
+            import pgserver
 
         logging.getLogger("pgserver").setLevel(logging.WARNING)
         self._pgdata.parent.mkdir(parents=True, exist_ok=True)
