@@ -12,6 +12,7 @@ from ticketbase.application.ports.unit_of_work import (
     Member,
     MemberFilter,
     OneTimeToken,
+    OrganizationRef,
     Profile,
     TokenPurpose,
 )
@@ -182,7 +183,7 @@ class MemoryMembershipRepository:
         user = self._s.users.get(user_id)
         if membership is None or organization is None or user is None:
             return None  # as the inner join in PostgreSQL
-        return Profile(user, membership, organization.name, organization.slug)
+        return Profile(user, membership, OrganizationRef.of(organization))
 
     async def add(self, membership: Membership) -> None:
         assert membership.organization_id == self._org, "rejected by row level security"

@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ticketbase.adapters.postgres.accounts import user_from_row
 from ticketbase.adapters.postgres.tables import memberships, organizations, users
 from ticketbase.application.pagination import Page, PageRequest
-from ticketbase.application.ports.unit_of_work import Member, MemberFilter, Profile
+from ticketbase.application.ports.unit_of_work import (
+    Member,
+    MemberFilter,
+    OrganizationRef,
+    Profile,
+)
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
 from ticketbase.domain.identity.permissions import Permission, Role
 from ticketbase.domain.shared.errors import StaleVersion
@@ -55,8 +60,11 @@ class PostgresMembershipRepository:
         return Profile(
             user=user_from_row(account),
             membership=_membership(row),
-            organization_name=row["organization_name"],
-            organization_slug=Slug(row["organization_slug"]),
+            organization=OrganizationRef(
+                OrganizationId(row["organization_id"]),
+                row["organization_name"],
+                Slug(row["organization_slug"]),
+            ),
         )
 
     async def add(self, membership: Membership) -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ticketbase.application.context import Actor
-from ticketbase.application.ports.unit_of_work import UnitOfWork
+from ticketbase.application.ports.unit_of_work import OrganizationRef, UnitOfWork
 from ticketbase.domain.identity.membership import Membership
 from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.errors import Unauthenticated
-from ticketbase.domain.shared.ids import OrganizationId
-from ticketbase.domain.shared.values import Slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,13 +16,6 @@ class Me:
     user: User
     membership: Membership | None
     organization: OrganizationRef | None
-
-
-@dataclass(frozen=True, slots=True)
-class OrganizationRef:
-    id: OrganizationId
-    name: str
-    slug: Slug
 
 
 class GetMe:
@@ -37,10 +28,7 @@ class GetMe:
                 profile = await tx.memberships.profile(actor.user_id)
             if profile is None:
                 raise Unauthenticated("the membership no longer exists")
-            organization = OrganizationRef(
-                actor.organization_id, profile.organization_name, profile.organization_slug
-            )
-            return Me(profile.user, profile.membership, organization)
+            return Me(profile.user, profile.membership, profile.organization)
         async with self._uow.system() as system:
             user = await system.users.get(actor.user_id)
         if user is None:

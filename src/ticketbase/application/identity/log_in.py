@@ -11,7 +11,11 @@ from ticketbase.application.identity.sessions import SessionIssuer
 from ticketbase.application.ports.audit import AuditEntry, JsonValue, SecurityEvent
 from ticketbase.application.ports.security import PasswordHasher
 from ticketbase.application.ports.system import Clock, IdGenerator
-from ticketbase.application.ports.unit_of_work import MembershipSummary, UnitOfWork
+from ticketbase.application.ports.unit_of_work import (
+    MembershipSummary,
+    OrganizationRef,
+    UnitOfWork,
+)
 from ticketbase.domain.identity.membership import MembershipStatus
 from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.errors import InvalidCredentials, RateLimited, RuleViolated
@@ -111,8 +115,7 @@ class LogIn:
             return SignedIn(tokens, user, None, None)
         async with self._uow.for_tenant(chosen.organization_id) as tx:
             membership = await tx.memberships.get(chosen.membership_id)
-            organization = await tx.organizations.get()
-            if membership is None or organization is None or not membership.can_log_in:
+            if membership is None or not membership.can_log_in:
                 raise InvalidCredentials(_INVALID)
             await tx.memberships.record_login(membership.id, now)
             membership.last_login_at = now
@@ -133,6 +136,9 @@ class LogIn:
                 )
             )
             await tx.commit()
+        organization = OrganizationRef(
+            chosen.organization_id, chosen.organization_name, chosen.organization_slug
+        )
         return SignedIn(tokens, user, membership, organization)
 
     async def _fail(

@@ -145,13 +145,10 @@ class AcceptInvitation:
             used = await tx.one_time_tokens.consume(token_hash, TokenPurpose.INVITATION, now)
             if used is None:
                 raise InvalidLink(_BAD_LINK, field="token")
-            user = await tx.users.get(used.user_id)
-            membership = await tx.memberships.of_user(used.user_id)
-            organization = await tx.organizations.get()
-            if user is None or membership is None or organization is None:
+            profile = await tx.memberships.profile(used.user_id)
+            if profile is None or profile.membership.status is not MembershipStatus.INVITED:
                 raise InvalidLink(_BAD_LINK, field="token")
-            if membership.status is not MembershipStatus.INVITED:
-                raise InvalidLink(_BAD_LINK, field="token")
+            user, membership = profile.user, profile.membership
             await self._s.set_password(tx, user, password, meta, "invitation_accepted")
             membership.status = MembershipStatus.ACTIVE
             membership.last_login_at = now
@@ -171,7 +168,7 @@ class AcceptInvitation:
                 )
             )
             await tx.commit()
-        return SignedIn(tokens, user, membership, organization)
+        return SignedIn(tokens, user, membership, profile.organization)
 
 
 class ChangePassword:

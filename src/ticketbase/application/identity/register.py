@@ -9,7 +9,7 @@ from ticketbase.application.identity.sessions import IssuedTokens, SessionIssuer
 from ticketbase.application.ports.audit import AuditEntry
 from ticketbase.application.ports.security import PasswordHasher
 from ticketbase.application.ports.system import Clock, IdGenerator
-from ticketbase.application.ports.unit_of_work import UnitOfWork
+from ticketbase.application.ports.unit_of_work import OrganizationRef, UnitOfWork
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
 from ticketbase.domain.identity.organization import Organization
 from ticketbase.domain.identity.permissions import Role
@@ -34,7 +34,7 @@ class SignedIn:
     tokens: IssuedTokens
     user: User
     membership: Membership | None
-    organization: Organization | None
+    organization: OrganizationRef | None
 
 
 class Register:
@@ -105,4 +105,4 @@ class Register:
                 )
             )
             await tx.commit()
-        return SignedIn(tokens, user, owner, organization)
+        return SignedIn(tokens, user, owner, OrganizationRef.of(organization))

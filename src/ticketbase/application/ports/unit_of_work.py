@@ -169,13 +169,25 @@ class MemberFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class OrganizationRef:
+    """What a signed-in member is told about its organization."""
+
+    id: OrganizationId
+    name: str
+    slug: Slug
+
+    @classmethod
+    def of(cls, organization: Organization) -> OrganizationRef:
+        return cls(organization.id, organization.name, organization.slug)
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
-    """A member as ``GET /api/auth/me`` shows them: account, membership, organization."""
+    """A member with its account and organization, as signing in and ``/me`` show them."""
 
     user: User
     membership: Membership
-    organization_name: str
-    organization_slug: Slug
+    organization: OrganizationRef
 
 
 class MembershipRepository(Protocol):

@@ -12,7 +12,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from ticketbase.application.context import Actor
-from ticketbase.application.identity.get_me import GetMe, OrganizationRef
+from ticketbase.application.identity.get_me import GetMe
 from ticketbase.application.identity.log_in import LogIn, LogInCommand
 from ticketbase.application.identity.password_flows import (
     AcceptInvitation,
@@ -24,8 +24,8 @@ from ticketbase.application.identity.refresh_session import RefreshSession
 from ticketbase.application.identity.register import Register, RegisterCommand, SignedIn
 from ticketbase.application.identity.session_management import EndSession, ListSessions
 from ticketbase.application.identity.sessions import IssuedTokens
+from ticketbase.application.ports.unit_of_work import OrganizationRef
 from ticketbase.domain.identity.membership import Membership
-from ticketbase.domain.identity.organization import Organization
 from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.ids import SessionId
 from ticketbase.entrypoints.http.auth import request_meta
@@ -148,7 +148,7 @@ def user_wire(user: User) -> UserWire:
     )
 
 
-def _organization(o: Organization | OrganizationRef | None) -> OrganizationSummaryWire | None:
+def _organization(o: OrganizationRef | None) -> OrganizationSummaryWire | None:
     return None if o is None else OrganizationSummaryWire(id=o.id, name=o.name, slug=o.slug.value)
 
 
