@@ -6,6 +6,7 @@ import enum
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from uuid import UUID
 from zoneinfo import available_timezones
 
@@ -155,11 +156,7 @@ class Organization:
         raise RuleViolated(f"{name} is not a custom domain of this organization", field="domain")
 
 
-_TZ_CACHE: frozenset[str] | None = None
-
-
+@cache
 def _timezones() -> frozenset[str]:
-    global _TZ_CACHE  # noqa: PLW0603 - computed once, the set never changes
-    if _TZ_CACHE is None:
-        _TZ_CACHE = frozenset(available_timezones()) | {"UTC"}
-    return _TZ_CACHE
+    """Read from the system once: the set never changes while the process runs."""
+    return frozenset(available_timezones()) | {"UTC"}

@@ -183,7 +183,6 @@ class OrganizationController(Controller):
         "/by-domain",
         summary="Resolve a storefront's domain (public)",
         description="With no `domain`, the tenant comes from `X-Organization` or the Host.",
-        response_headers=None,
     )
     async def by_domain(
         self,

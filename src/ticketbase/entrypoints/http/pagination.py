@@ -13,14 +13,10 @@ from ticketbase.application.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, Pa
 from ticketbase.domain.shared.errors import RuleViolated
 
 
-class InvalidPageRequest(RuleViolated):
-    code = "validation_failed"
-
-
 def page_request(limit: int | None, cursor: str | None) -> PageRequest:
     size = DEFAULT_LIMIT if limit is None else limit
     if not 1 <= size <= MAX_LIMIT:
-        raise InvalidPageRequest(f"limit is between 1 and {MAX_LIMIT}", field="limit")
+        raise RuleViolated(f"limit is between 1 and {MAX_LIMIT}", field="limit")
     return PageRequest(limit=size, after=decode_cursor(cursor) if cursor else None)
 
 
@@ -33,9 +29,7 @@ def decode_cursor(cursor: str) -> UUID:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return UUID(bytes=raw)
     except (ValueError, binascii.Error):
-        raise InvalidPageRequest(
-            "the cursor is not one this API gave out", field="cursor"
-        ) from None
+        raise RuleViolated("the cursor is not one this API gave out", field="cursor") from None
 
 
 def next_cursor(page: Page[Any]) -> str | None:
