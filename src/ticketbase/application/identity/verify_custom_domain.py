@@ -16,8 +16,8 @@ class VerifyCustomDomain:
 
     async def __call__(self, organization_slug: str, domain: str) -> Organization:
         name = parse_domain_name(domain)
-        async with self._uow.system() as system:
-            found = await system.organization_by_slug(Slug(organization_slug))
+        async with self._uow.lookups() as lookups:
+            found = await lookups.organization_by_slug(Slug(organization_slug))
         if found is None:
             raise NotFound("no such organization")
         now = self._clock.now()
