@@ -109,16 +109,26 @@ class Settings:
         return self.database_url is None
 
     def with_development_secrets(self) -> Settings:
-        """Fill unset secrets from a file generated once in the data directory."""
+        """Fill unset secrets from a file generated once in the data directory.
+
+        The file is created exclusively (``O_EXCL``): when several server workers start at
+        once, exactly one writes it and all of them read the same secret."""
         if self.jwt_secret:
             return self
         path = self.data_dir / "secrets.json"
-        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-        if "jwt_secret" not in stored:
-            stored["jwt_secret"] = secrets.token_urlsafe(48)
+        if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(stored))
-            path.chmod(0o600)
+            generated = json.dumps({"jwt_secret": secrets.token_urlsafe(48)}).encode()
+            temporary = path.with_name(f".secrets-{secrets.token_hex(8)}.json")
+            temporary.write_bytes(generated)
+            temporary.chmod(0o600)
+            try:
+                os.link(temporary, path)  # atomic, and fails if another process won the race
+            except FileExistsError:
+                pass
+            finally:
+                temporary.unlink()
+        stored: dict[str, str] = json.loads(path.read_text())
         return replace(self, jwt_secret=stored["jwt_secret"])
 
     def export_database_url(self, url: str) -> Settings:

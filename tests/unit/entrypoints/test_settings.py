@@ -210,3 +210,15 @@ def test_export_database_url_hands_the_url_to_worker_processes(
     settings = Settings().export_database_url("postgresql://postgres@/postgres?host=/tmp/x")
     assert settings.database_url == "postgresql://postgres@/postgres?host=/tmp/x"
     assert os.environ["TICKETBASE_DATABASE_URL"] == settings.database_url
+
+
+def test_workers_starting_together_agree_on_the_generated_secret(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def secret() -> str | None:
+        return Settings(data_dir=tmp_path).with_development_secrets().jwt_secret
+
+    with ThreadPoolExecutor(8) as pool:
+        found = set(pool.map(lambda _: secret(), range(32)))
+    assert len(found) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["secrets.json"]
