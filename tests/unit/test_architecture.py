@@ -235,6 +235,7 @@ def test_the_checker_finds_environment_reads(source: str, reads: int) -> None:
 # every other use case reaches data through ``uow.for_tenant(...)``. A new entry needs a reason.
 CROSS_TENANT_CALLERS = frozenset(
     {
+        "ticketbase.application.identity.check_session",  # a token's session, on every request
         "ticketbase.application.identity.create_platform_admin",  # global accounts
         "ticketbase.application.identity.get_me",  # platform admins without a tenant
         "ticketbase.application.identity.get_organization",  # platform admins read any tenant

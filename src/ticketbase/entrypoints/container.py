@@ -6,6 +6,7 @@ REQUEST scope holds what belongs to one call (the actor, the use cases).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,24 +19,31 @@ from redis.asyncio import Redis
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ticketbase.adapters.local.broadcast import BroadcastFeed
+from ticketbase.adapters.local.cache import CacheHub, TaggedCache
 from ticketbase.adapters.local.probe import InProcessCacheProbe
 from ticketbase.adapters.local.rate_limiter import InProcessRateLimiter
-from ticketbase.adapters.local.revocations import InProcessSessionRevocations
 from ticketbase.adapters.mailbox import MailboxMailer, MailboxProbe
 from ticketbase.adapters.postgres import migrations
+from ticketbase.adapters.postgres.change_feed import PostgresChangeFeed
 from ticketbase.adapters.postgres.embedded import EmbeddedPostgres
 from ticketbase.adapters.postgres.engine import app_role_url, asyncpg_url, create_engine
 from ticketbase.adapters.postgres.probe import PostgresProbe
 from ticketbase.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from ticketbase.adapters.redis import RedisProbe, create_redis
+from ticketbase.adapters.redis.change_feed import RedisChangeFeed
 from ticketbase.adapters.redis.rate_limiter import RedisRateLimiter
-from ticketbase.adapters.redis.revocations import RedisSessionRevocations
 from ticketbase.adapters.security.passwords import Argon2PasswordHasher
 from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
 from ticketbase.adapters.system import SystemClock, Uuid7Generator
 from ticketbase.application.context import Actor
 from ticketbase.application.identity.account_emails import LinkPolicy
+from ticketbase.application.identity.check_session import (
+    CheckSession,
+    SessionCache,
+    WatchEndedSessions,
+)
 from ticketbase.application.identity.create_organization import CreateOrganization
 from ticketbase.application.identity.create_platform_admin import CreatePlatformAdmin
 from ticketbase.application.identity.departments.create_department import CreateDepartment
@@ -44,7 +52,7 @@ from ticketbase.application.identity.departments.department_tree import GetDepar
 from ticketbase.application.identity.departments.get_department import GetDepartment
 from ticketbase.application.identity.departments.list_departments import ListDepartments
 from ticketbase.application.identity.departments.update_department import UpdateDepartment
-from ticketbase.application.identity.get_me import GetMe
+from ticketbase.application.identity.get_me import GetMe, ProfileCache
 from ticketbase.application.identity.get_organization import GetOrganization
 from ticketbase.application.identity.list_audit_log import ListAuditLog
 from ticketbase.application.identity.list_organizations import ListOrganizations
@@ -60,17 +68,18 @@ from ticketbase.application.identity.password_flows import (
 from ticketbase.application.identity.purge_ended_sessions import PurgeEndedSessions
 from ticketbase.application.identity.refresh_session import RefreshSession
 from ticketbase.application.identity.register import Register
-from ticketbase.application.identity.resolve_organization import ResolveOrganization
+from ticketbase.application.identity.resolve_organization import ResolveOrganization, TenantCache
 from ticketbase.application.identity.session_management import EndSession, ListSessions
-from ticketbase.application.identity.sessions import SessionIssuer, SessionPolicy, SessionRevoker
+from ticketbase.application.identity.sessions import SessionIssuer, SessionPolicy
 from ticketbase.application.identity.update_organization import UpdateOrganization
 from ticketbase.application.identity.users.create_user import CreateUser
 from ticketbase.application.identity.users.deactivate_user import DeactivateUser
 from ticketbase.application.identity.users.list_users import ListUsers
 from ticketbase.application.identity.users.update_user import UpdateUser
 from ticketbase.application.identity.verify_custom_domain import VerifyCustomDomain
+from ticketbase.application.ports.cache import ChangeFeed
 from ticketbase.application.ports.health import DatabaseHealth, Probe
-from ticketbase.application.ports.limits import Rate, RateLimiter, SessionRevocations
+from ticketbase.application.ports.limits import Rate, RateLimiter
 from ticketbase.application.ports.mailer import Mailer
 from ticketbase.application.ports.security import PasswordHasher, TokenService
 from ticketbase.application.ports.system import Clock, IdGenerator
@@ -169,8 +178,33 @@ class InfrastructureProvider(Provider):
         await engine.dispose()
 
     @provide
-    def unit_of_work(self, engine: AsyncEngine) -> UnitOfWork:
-        return PostgresUnitOfWork(engine)
+    def unit_of_work(self, engine: AsyncEngine, feed: ChangeFeed) -> UnitOfWork:
+        return PostgresUnitOfWork(engine, feed)
+
+    @provide
+    def cache_hub(self) -> CacheHub:
+        return CacheHub()
+
+    @provide(provides=ChangeFeed)
+    def change_feed(
+        self, settings: Settings, hub: CacheHub, engine: AsyncEngine, redis: RedisHandle
+    ) -> BroadcastFeed:
+        # Redis when configured (several hosts); otherwise the database every process has.
+        if redis.client is not None:
+            return RedisChangeFeed(hub, redis.client)
+        return PostgresChangeFeed(hub, engine, database_urls(settings)[1])
+
+    @provide
+    def session_cache(self, hub: CacheHub) -> SessionCache:
+        return TaggedCache(hub)
+
+    @provide
+    def profile_cache(self, hub: CacheHub) -> ProfileCache:
+        return TaggedCache(hub)
+
+    @provide
+    def tenant_cache(self, hub: CacheHub) -> TenantCache:
+        return TaggedCache(hub)
 
     @provide
     def database_probe(self, engine: AsyncEngine) -> DatabaseHealth:
@@ -186,12 +220,6 @@ class InfrastructureProvider(Provider):
     @provide
     def rate_limiter(self, redis: RedisHandle, clock: Clock) -> RateLimiter:
         return RedisRateLimiter(redis.client) if redis.client else InProcessRateLimiter(clock)
-
-    @provide
-    def revocations(self, redis: RedisHandle, clock: Clock) -> SessionRevocations:
-        if redis.client:
-            return RedisSessionRevocations(redis.client)
-        return InProcessSessionRevocations(clock)
 
     @provide
     def mailer(self, settings: Settings) -> Mailer:
@@ -267,12 +295,6 @@ class IdentityPolicyProvider(Provider):
         return SessionPolicy(refresh_token_ttl_seconds=settings.refresh_token_ttl_seconds)
 
     @provide
-    def session_revoker(
-        self, revocations: SessionRevocations, settings: Settings
-    ) -> SessionRevoker:
-        return SessionRevoker(revocations, settings.access_token_ttl_seconds)
-
-    @provide
     def link_policy(self, settings: Settings) -> LinkPolicy:
         return LinkPolicy(admin_app_url=settings.admin_app_url)
 
@@ -288,6 +310,21 @@ class IdentityPolicyProvider(Provider):
     throttle = provide(LoginThrottle)
     password_services = provide(PasswordServices)
     log_in = provide(LogIn)  # APP scope: it keeps one dummy hash for unknown emails
+    check_session = provide(CheckSession)
+
+    @provide
+    def watch_ended_sessions(
+        self, uow: UnitOfWork, feed: ChangeFeed, clock: Clock
+    ) -> WatchEndedSessions:
+        return WatchEndedSessions(uow, feed, clock)
+
+    get_me = provide(GetMe)
+
+    @provide
+    def resolve_organization(
+        self, uow: UnitOfWork, settings: Settings, cache: TenantCache
+    ) -> ResolveOrganization:
+        return ResolveOrganization(uow, settings.base_domain, cache)
 
 
 class UseCaseProvider(Provider):
@@ -297,7 +334,6 @@ class UseCaseProvider(Provider):
     refresh_session = provide(RefreshSession)
     end_session = provide(EndSession)
     list_sessions = provide(ListSessions)
-    get_me = provide(GetMe)
     forgot_password = provide(ForgotPassword)
     reset_password = provide(ResetPassword)
     accept_invitation = provide(AcceptInvitation)
@@ -325,10 +361,6 @@ class UseCaseProvider(Provider):
     update_department = provide(UpdateDepartment)
     delete_department = provide(DeleteDepartment)
 
-    @provide
-    def resolve_organization(self, uow: UnitOfWork, settings: Settings) -> ResolveOrganization:
-        return ResolveOrganization(uow, settings.base_domain)
-
 
 class HttpProvider(Provider):
     scope = Scope.REQUEST
@@ -338,9 +370,48 @@ class HttpProvider(Provider):
         self,
         request: Request,  # type: ignore[type-arg]
         tokens: TokenService,
-        revocations: SessionRevocations,
+        check_session: CheckSession,
     ) -> Actor:
-        return await actor_from_request(request, tokens, revocations)
+        return await actor_from_request(request, tokens, check_session)
+
+
+class CacheKeepers:
+    """What keeps this process's caches exact while it serves: the change-feed subscription and
+    the sweep of lately ended sessions (the backstop for a writer that died before publishing).
+    Started before the first request is served and stopped after the last."""
+
+    def __init__(self, feed: BroadcastFeed, watch: WatchEndedSessions) -> None:
+        self._feed, self._watch = feed, watch
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self, *, wait_seconds: float = 5.0) -> None:
+        self._tasks = [
+            asyncio.create_task(self._feed.run(), name="change-feed"),
+            asyncio.create_task(self._sweep(), name="ended-sessions-sweep"),
+        ]
+        # Until subscribed, requests read the database (correct, only slower): don't hang.
+        if not await self._feed.wait_synced(wait_seconds):
+            log.warning("change_feed_not_ready", waited_seconds=wait_seconds)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self._feed.health_interval)
+            try:
+                await self._watch()
+            except Exception as error:  # a missed sweep is retried next time
+                log.warning("ended_sessions_sweep_failed", error=repr(error))
+
+
+async def cache_keepers(container: AsyncContainer) -> CacheKeepers:
+    feed = await container.get(ChangeFeed)
+    assert isinstance(feed, BroadcastFeed)
+    return CacheKeepers(feed, await container.get(WatchEndedSessions))
 
 
 def make_container(settings: Settings, *overrides: Provider) -> AsyncContainer:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,9 +21,13 @@ from ticketbase.application.identity.create_organization import (
     CreateOrganizationCommand,
 )
 from ticketbase.application.ports.security import TokenService
+from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.domain.identity.organization import Organization
 from ticketbase.domain.identity.permissions import Role
+from ticketbase.domain.identity.session import Session
+from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.ids import SessionId, UserId
+from ticketbase.domain.shared.values import EmailAddress
 from ticketbase.entrypoints.http.app import create_app
 from ticketbase.entrypoints.settings import Settings
 
@@ -77,13 +83,18 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 @dataclass
 class Tenant:
+    """An organization and, per role, an account with a live session to sign tokens for (a
+    token whose session does not exist is refused, so tests use real ones)."""
+
     organization: Organization
     tokens: TokenService
+    callers: dict[tuple[Role | None, bool], tuple[UserId, SessionId]]
 
     def token(self, role: Role | None = Role.OWNER, *, platform_admin: bool = False) -> str:
+        user_id, session_id = self.callers[(role, platform_admin)]
         token, _ = self.tokens.issue_access_token(
-            user_id=UserId(uuid.uuid4()),
-            session_id=SessionId(uuid.uuid4()),
+            user_id=user_id,
+            session_id=session_id,
             organization_id=self.organization.id if role else None,
             role=role,
             is_platform_admin=platform_admin,
@@ -94,6 +105,12 @@ class Tenant:
         return {"authorization": f"Bearer {self.token(role, **kwargs)}"}
 
 
+CALLERS: list[tuple[Role | None, bool]] = [(role, False) for role in Role] + [
+    (Role.OWNER, True),
+    (None, True),
+]
+
+
 async def new_tenant(app: Litestar, name: str = "Acme Events") -> Tenant:
     container = app.state.dishka_container
     async with container() as request:
@@ -101,7 +118,34 @@ async def new_tenant(app: Litestar, name: str = "Acme Events") -> Tenant:
         organization = await create(
             CreateOrganizationCommand(name=name, slug=f"t-{uuid.uuid4().hex[:12]}")
         )
-    return Tenant(organization, await container.get(TokenService))
+    uow = await container.get(UnitOfWork)
+    now = datetime.now(UTC)
+    callers: dict[tuple[Role | None, bool], tuple[UserId, SessionId]] = {}
+    async with uow.system() as system:
+        for role, platform_admin in CALLERS:
+            user_id, session_id = UserId(uuid.uuid4()), SessionId(uuid.uuid4())
+            await system.users.add(
+                User(
+                    id=user_id,
+                    email=EmailAddress.parse(f"{user_id.hex}@callers.example"),
+                    full_name=f"{role or 'no role'} caller",
+                    password_hash=None,
+                    created_at=now,
+                    is_platform_admin=platform_admin,
+                )
+            )
+            session = Session(
+                id=session_id,
+                user_id=user_id,
+                organization_id=organization.id if role else None,
+                created_at=now,
+                last_used_at=now,
+                expires_at=now + timedelta(days=1),
+            )
+            await system.sessions.add(session, secrets.token_bytes(32))
+            callers[(role, platform_admin)] = (user_id, session_id)
+        await system.commit()
+    return Tenant(organization, await container.get(TokenService), callers)
 
 
 @pytest.fixture

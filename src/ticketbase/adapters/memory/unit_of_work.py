@@ -7,6 +7,7 @@ import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ticketbase.adapters.memory.accounts import (
     MemoryMembershipRepository,
@@ -18,7 +19,19 @@ from ticketbase.adapters.memory.accounts import (
 from ticketbase.adapters.memory.departments import MemoryDepartmentRepository
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
-from ticketbase.application.ports.unit_of_work import MembershipSummary, OneTimeToken
+from ticketbase.application.ports.cache import (
+    ANY_ORGANIZATION,
+    ChangeFeed,
+    member_tag,
+    organization_tag,
+    session_tag,
+    user_tag,
+)
+from ticketbase.application.ports.unit_of_work import (
+    MembershipSummary,
+    OneTimeToken,
+    SessionStatus,
+)
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership
 from ticketbase.domain.identity.organization import Organization, OrganizationStatus
@@ -60,8 +73,26 @@ class _Transaction:
         self.security_events = MemorySecurityEventLog(self.state)
 
     async def commit(self) -> None:
+        changes = _changed_tags(self._database.state, self.state)
         self._database.state = self.state
         self.committed = True
+        if self._database.feed is not None and changes:
+            await self._database.feed.publish(changes)
+
+
+def _changed_tags(before: MemoryState, after: MemoryState) -> set[str]:
+    """The cache tags of what differs: the same tags the PostgreSQL repositories record."""
+    tags = {user_tag(i) for i, u in after.users.items() if before.users.get(i) != u}
+    tags |= {session_tag(i) for i, s in after.sessions.items() if before.sessions.get(i) != s}
+    tags |= {
+        member_tag(m.organization_id, m.user_id)
+        for i, m in after.memberships.items()
+        if before.memberships.get(i) != m
+    }
+    for i, o in after.organizations.items():
+        if before.organizations.get(i) != o:
+            tags |= {organization_tag(i), ANY_ORGANIZATION}
+    return tags
 
 
 class MemoryOrganizationRepository:
@@ -135,6 +166,19 @@ class MemoryTenantTransaction(_Transaction):
 
 
 class MemorySystemQueries(_Transaction):
+    async def session_status(self, session_id: SessionId) -> SessionStatus | None:
+        session = self.state.sessions.get(session_id)
+        if session is None:
+            return None
+        return SessionStatus(session.user_id, session.expires_at, session.revoked_at is not None)
+
+    async def sessions_ended_since(self, since: datetime) -> list[SessionId]:
+        return [
+            s.id
+            for s in self.state.sessions.values()
+            if s.revoked_at is not None and s.revoked_at >= since
+        ]
+
     async def organization_by_id(self, organization_id: OrganizationId) -> Organization | None:
         return self.state.organizations.get(organization_id)
 
@@ -182,8 +226,9 @@ class MemorySystemQueries(_Transaction):
 class MemoryDatabase:
     """Shared state of the in-memory adapters."""
 
-    def __init__(self) -> None:
+    def __init__(self, feed: ChangeFeed | None = None) -> None:
         self.state = MemoryState()
+        self.feed = feed
 
 
 class MemoryUnitOfWork:

@@ -20,6 +20,7 @@ from ticketbase.adapters.postgres.tables import (
     users,
 )
 from ticketbase.application.ports.audit import SecurityEvent
+from ticketbase.application.ports.cache import session_tag, user_tag
 from ticketbase.application.ports.unit_of_work import OneTimeToken, TokenPurpose
 from ticketbase.domain.identity.session import Session
 from ticketbase.domain.identity.user import User
@@ -28,8 +29,9 @@ from ticketbase.domain.shared.values import EmailAddress
 
 
 class PostgresUserRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, changes: set[str]) -> None:
         self._c = connection
+        self._changes = changes
 
     async def get(self, user_id: UserId) -> User | None:
         return await self._one(users.c.id == user_id)
@@ -39,11 +41,13 @@ class PostgresUserRepository:
 
     async def add(self, user: User) -> None:
         await self._c.execute(insert(users).values(**_user_columns(user)))
+        self._changes.add(user_tag(user.id))
 
     async def save(self, user: User) -> None:
         columns = _user_columns(user)
         del columns["id"], columns["created_at"]
         await self._c.execute(update(users).where(users.c.id == user.id).values(**columns))
+        self._changes.add(user_tag(user.id))
 
     async def _one(self, condition: Any) -> User | None:
         row = (await self._c.execute(select(users).where(condition))).mappings().first()
@@ -75,8 +79,9 @@ def user_from_row(row: Mapping[Any, Any]) -> User:
 
 
 class PostgresSessionRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, changes: set[str]) -> None:
         self._c = connection
+        self._changes = changes
 
     async def add(self, session: Session, refresh_token_hash: bytes) -> None:
         await self._c.execute(
@@ -123,6 +128,7 @@ class PostgresSessionRepository:
         columns = _session_columns(session)
         del columns["id"]
         await self._c.execute(update(sessions).where(sessions.c.id == session.id).values(**columns))
+        self._changes.add(session_tag(session.id))
 
     async def active_of_user(self, user_id: UserId, now: datetime) -> list[Session]:
         rows = await self._c.execute(
@@ -162,7 +168,9 @@ class PostgresSessionRepository:
             statement = statement.where(sessions.c.organization_id == organization_id)
         if keep is not None:
             statement = statement.where(sessions.c.id != keep)
-        return [SessionId(i) for i in (await self._c.scalars(statement))]
+        ended = [SessionId(i) for i in (await self._c.scalars(statement))]
+        self._changes.update(session_tag(i) for i in ended)
+        return ended
 
     async def _one(self, condition: Any) -> Session | None:
         row = (await self._c.execute(select(sessions).where(condition))).mappings().first()

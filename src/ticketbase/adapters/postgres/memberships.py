@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ticketbase.adapters.postgres.accounts import user_from_row
 from ticketbase.adapters.postgres.tables import memberships, organizations, users
 from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.application.ports.cache import member_tag
 from ticketbase.application.ports.unit_of_work import (
     Member,
     MemberFilter,
@@ -26,8 +27,9 @@ from ticketbase.domain.shared.values import EmailAddress, Slug
 
 
 class PostgresMembershipRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, changes: set[str]) -> None:
         self._c = connection
+        self._changes = changes
 
     async def get(self, membership_id: MembershipId) -> Membership | None:
         return await self._one(memberships.c.id == membership_id)
@@ -69,6 +71,7 @@ class PostgresMembershipRepository:
 
     async def add(self, membership: Membership) -> None:
         await self._c.execute(insert(memberships).values(**_columns(membership)))
+        self._changes.add(member_tag(membership.organization_id, membership.user_id))
 
     async def save(self, membership: Membership) -> None:
         columns = _columns(membership)
@@ -81,6 +84,7 @@ class PostgresMembershipRepository:
         )
         if result.rowcount != 1:
             raise StaleVersion("the member was changed meanwhile; reload and retry")
+        self._changes.add(member_tag(membership.organization_id, membership.user_id))
 
     async def record_login(self, membership_id: MembershipId, at: datetime) -> None:
         await self._c.execute(

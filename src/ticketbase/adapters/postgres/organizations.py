@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbase.adapters.postgres.tables import organization_domains, organizations
+from ticketbase.application.ports.cache import ANY_ORGANIZATION, organization_tag
 from ticketbase.domain.identity.organization import (
     Branding,
     CustomDomain,
@@ -25,8 +26,9 @@ from ticketbase.domain.shared.values import Slug
 
 
 class PostgresOrganizationRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, changes: set[str]) -> None:
         self._c = connection
+        self._changes = changes
 
     async def get(self) -> Organization | None:
         # Row level security leaves exactly the current tenant's row visible.
@@ -58,6 +60,9 @@ class PostgresOrganizationRepository:
         await self._write_domains(organization)
 
     async def _write_domains(self, organization: Organization) -> None:
+        # Every write of the organization passes here: name, slug, status and domains all
+        # decide what a storefront host resolves to.
+        self._changes.update((organization_tag(organization.id), ANY_ORGANIZATION))
         names = [d.name for d in organization.custom_domains]
         await self._c.execute(
             delete(organization_domains).where(organization_domains.c.domain.not_in(names))

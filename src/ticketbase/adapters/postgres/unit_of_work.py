@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Integer, String, Uuid, bindparam, func, select, text
+from sqlalchemy import DateTime, Integer, String, Uuid, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
@@ -29,13 +30,15 @@ from ticketbase.adapters.postgres.organizations import (
     PostgresOrganizationRepository,
     organization_from_row,
 )
+from ticketbase.adapters.postgres.tables import sessions
 from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.application.ports.cache import ChangeFeed
 from ticketbase.application.ports.errors import DependencyUnavailable
-from ticketbase.application.ports.unit_of_work import MembershipSummary
+from ticketbase.application.ports.unit_of_work import MembershipSummary, SessionStatus
 from ticketbase.domain.identity.membership import MembershipStatus
 from ticketbase.domain.identity.organization import Organization
 from ticketbase.domain.identity.permissions import Role
-from ticketbase.domain.shared.ids import MembershipId, OrganizationId, UserId
+from ticketbase.domain.shared.ids import MembershipId, OrganizationId, SessionId, UserId
 from ticketbase.domain.shared.values import Slug
 
 _SET_TENANT = text("SELECT set_config('app.organization_id', :organization_id, true)")
@@ -63,6 +66,12 @@ _FIND_ORGANIZATIONS = select(
         "domains",
     )
 )
+_SESSION_STATUS = select(
+    sessions.c.user_id, sessions.c.expires_at, sessions.c.revoked_at.is_not(None).label("ended")
+).where(sessions.c.id == bindparam("session_id", type_=Uuid))
+_SESSIONS_ENDED_SINCE = select(sessions.c.id).where(
+    sessions.c.revoked_at >= bindparam("since", type_=DateTime(timezone=True))
+)
 _MEMBERSHIPS_OF_USER = select(
     func.tb_memberships_of_user(bindparam("user_id", type_=Uuid)).table_valued(
         "organization_id", "id", "role", "status", "slug", "name"
@@ -73,16 +82,24 @@ _MEMBERSHIPS_OF_USER = select(
 class _Transaction:
     """A connection in a transaction, with the global account stores every door offers."""
 
-    def __init__(self, connection: AsyncConnection, transaction: AsyncTransaction) -> None:
+    def __init__(
+        self, connection: AsyncConnection, transaction: AsyncTransaction, feed: ChangeFeed | None
+    ) -> None:
         self._c = connection
         self._transaction = transaction
-        self.users = PostgresUserRepository(connection)
-        self.sessions = PostgresSessionRepository(connection)
+        self._feed = feed
+        # The cache tags of what this transaction wrote, told to every process after commit.
+        self.changes: set[str] = set()
+        self.users = PostgresUserRepository(connection, self.changes)
+        self.sessions = PostgresSessionRepository(connection, self.changes)
         self.one_time_tokens = PostgresOneTimeTokenRepository(connection)
         self.security_events = PostgresSecurityEventLog(connection)
 
     async def commit(self) -> None:
         await self._transaction.commit()
+        if self._feed is not None and self.changes:
+            await self._feed.publish(frozenset(self.changes))
+        self.changes.clear()
 
 
 class PostgresTenantTransaction(_Transaction):
@@ -90,11 +107,12 @@ class PostgresTenantTransaction(_Transaction):
         self,
         connection: AsyncConnection,
         transaction: AsyncTransaction,
+        feed: ChangeFeed | None,
         organization_id: OrganizationId,
     ) -> None:
-        super().__init__(connection, transaction)
-        self.organizations = PostgresOrganizationRepository(connection)
-        self.memberships = PostgresMembershipRepository(connection)
+        super().__init__(connection, transaction, feed)
+        self.organizations = PostgresOrganizationRepository(connection, self.changes)
+        self.memberships = PostgresMembershipRepository(connection, self.changes)
         self.audit = PostgresAuditLog(connection, organization_id)
         self.departments = PostgresDepartmentRepository(connection, organization_id)
 
@@ -119,6 +137,16 @@ class PostgresSystemLookups:
     async def list_organizations(self, q: str | None, page: PageRequest) -> Page[Organization]:
         rows = await self._find(p_q=q, p_after=page.after, p_limit=page.fetch)
         return Page.from_rows(rows, page, key=lambda o: o.id)
+
+    async def session_status(self, session_id: SessionId) -> SessionStatus | None:
+        row = (await self._c.execute(_SESSION_STATUS, {"session_id": session_id})).first()
+        if row is None:
+            return None
+        return SessionStatus(user_id=UserId(row[0]), expires_at=row[1], ended=row[2])
+
+    async def sessions_ended_since(self, since: datetime) -> list[SessionId]:
+        rows = await self._c.scalars(_SESSIONS_ENDED_SINCE, {"since": since})
+        return [SessionId(i) for i in rows]
 
     async def memberships_of_user(self, user_id: UserId) -> list[MembershipSummary]:
         rows = await self._c.execute(_MEMBERSHIPS_OF_USER, {"user_id": user_id})
@@ -156,20 +184,21 @@ class PostgresSystemQueries(_Transaction, PostgresSystemLookups):
 
 
 class PostgresUnitOfWork:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, feed: ChangeFeed | None = None) -> None:
         self._engine = engine
+        self._feed = feed
 
     @asynccontextmanager
     async def for_tenant(
         self, organization_id: OrganizationId
     ) -> AsyncIterator[PostgresTenantTransaction]:
         async with self._transaction(organization_id) as (connection, transaction):
-            yield PostgresTenantTransaction(connection, transaction, organization_id)
+            yield PostgresTenantTransaction(connection, transaction, self._feed, organization_id)
 
     @asynccontextmanager
     async def system(self) -> AsyncIterator[PostgresSystemQueries]:
         async with self._transaction(None) as (connection, transaction):
-            yield PostgresSystemQueries(connection, transaction)
+            yield PostgresSystemQueries(connection, transaction, self._feed)
 
     @asynccontextmanager
     async def lookups(self) -> AsyncIterator[PostgresSystemLookups]:

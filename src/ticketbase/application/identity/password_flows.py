@@ -16,7 +16,7 @@ from ticketbase.application.identity.account_emails import (
 from ticketbase.application.identity.login_throttle import LoginThrottle
 from ticketbase.application.identity.opaque_tokens import hash_opaque_token
 from ticketbase.application.identity.register import SignedIn
-from ticketbase.application.identity.sessions import SessionIssuer, SessionRevoker
+from ticketbase.application.identity.sessions import SessionIssuer
 from ticketbase.application.ports.audit import AuditEntry, SecurityEvent
 from ticketbase.application.ports.mailer import MailDeliveryError, Mailer
 from ticketbase.application.ports.security import PasswordHasher
@@ -24,7 +24,12 @@ from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import AccountStores, TokenPurpose, UnitOfWork
 from ticketbase.domain.identity.membership import MembershipStatus
 from ticketbase.domain.identity.user import User, check_password_policy
-from ticketbase.domain.shared.errors import InvalidCredentials, RuleViolated, Unauthenticated
+from ticketbase.domain.shared.errors import (
+    InvalidCredentials,
+    RuleViolated,
+    Unauthenticated,
+    inputs_named,
+)
 from ticketbase.domain.shared.ids import SessionId, UserId
 from ticketbase.domain.shared.values import EmailAddress
 
@@ -42,7 +47,6 @@ class PasswordServices:
 
     uow: UnitOfWork
     hasher: PasswordHasher
-    revoker: SessionRevoker
     clock: Clock
     ids: IdGenerator
 
@@ -122,9 +126,8 @@ class ResetPassword:
             user = await system.users.get(used.user_id) if used else None
             if user is None:
                 raise InvalidLink(_BAD_LINK, field="token")
-            ended = await self._s.set_password(system, user, password, meta, "password_reset")
+            await self._s.set_password(system, user, password, meta, "password_reset")
             await system.commit()
-        await self._s.revoker.forget(ended)
 
 
 class AcceptInvitation:
@@ -190,8 +193,8 @@ class ChangePassword:
             ):
                 await self._throttle.failed(user.email, actor.meta.ip)
                 raise InvalidCredentials("the current password is not correct")
-            ended = await self._s.set_password(
-                system, user, new, actor.meta, "password_changed", keep=actor.session_id
-            )
+            with inputs_named({"password": "newPassword"}):
+                await self._s.set_password(
+                    system, user, new, actor.meta, "password_changed", keep=actor.session_id
+                )
             await system.commit()
-        await self._s.revoker.forget(ended)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ticketbase.application.context import RequestMeta
 from ticketbase.application.identity.opaque_tokens import hash_opaque_token, new_opaque_token
-from ticketbase.application.identity.sessions import IssuedTokens, SessionIssuer, SessionRevoker
+from ticketbase.application.identity.sessions import IssuedTokens, SessionIssuer
 from ticketbase.application.ports.audit import SecurityEvent
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import UnitOfWork
@@ -22,11 +22,10 @@ class RefreshSession:
         self,
         uow: UnitOfWork,
         issuer: SessionIssuer,
-        revoker: SessionRevoker,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
-        self._uow, self._issuer, self._revoker = uow, issuer, revoker
+        self._uow, self._issuer = uow, issuer
         self._clock, self._ids = clock, ids
 
     async def __call__(self, refresh_token: str, meta: RequestMeta) -> IssuedTokens:
@@ -83,4 +82,3 @@ class RefreshSession:
                 )
             )
             await system.commit()
-        await self._revoker.forget([session_id])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ticketbase.application.context import Actor
-from ticketbase.application.identity.sessions import SessionRevoker
 from ticketbase.application.ports.audit import AuditEntry
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import UnitOfWork
@@ -27,11 +26,10 @@ class EndSession:
     def __init__(
         self,
         uow: UnitOfWork,
-        revoker: SessionRevoker,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
-        self._uow, self._revoker = uow, revoker
+        self._uow = uow
         self._clock, self._ids = clock, ids
 
     async def __call__(self, actor: Actor, session_id: SessionId | None = None) -> None:
@@ -44,8 +42,6 @@ class EndSession:
             session.revoke(now, "logout" if target == actor.session_id else "ended_by_user")
             await system.sessions.save(session)
             await system.commit()
-        # Its access tokens stop at once: every request checks this mark.
-        await self._revoker.forget([target])
         if actor.organization_id is not None:
             async with self._uow.for_tenant(actor.organization_id) as tx:
                 await tx.audit.append(

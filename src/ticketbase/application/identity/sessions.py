@@ -3,13 +3,11 @@ registration, login and accepting an invitation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from ticketbase.application.context import RequestMeta
 from ticketbase.application.identity.opaque_tokens import new_opaque_token
-from ticketbase.application.ports.limits import SessionRevocations
 from ticketbase.application.ports.security import TokenService
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import AccountStores
@@ -73,15 +71,3 @@ class SessionIssuer:
             is_platform_admin=user.is_platform_admin,
         )
         return IssuedTokens(access_token, refresh_token, expires_in, session_id)
-
-
-class SessionRevoker:
-    """Stops the access tokens of ended sessions at once: a revocation mark that lives as long
-    as an access token may, checked on every request."""
-
-    def __init__(self, revocations: SessionRevocations, access_token_ttl_seconds: int) -> None:
-        self._revocations, self._ttl = revocations, access_token_ttl_seconds
-
-    async def forget(self, session_ids: Iterable[SessionId]) -> None:
-        for session_id in session_ids:
-            await self._revocations.revoke(session_id, self._ttl)

@@ -1,4 +1,4 @@
-"""Rate limits and the revoked-session mark: counters shared by every worker and host.
+"""Rate limits: counters shared by every worker and host.
 
 Algorithm: a **sliding window log**. Each allowed hit is recorded with its time; a hit at ``t``
 counts against its key while ``now < t + window``. A new hit is allowed iff the hits still counted
@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Protocol
-from uuid import UUID
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(r"([0-9]+)/([0-9]*)([smhd])")
@@ -97,27 +96,7 @@ class RateLimiter(Protocol):
         ...
 
 
-class SessionRevocations(Protocol):
-    """Sessions revoked before their access tokens expire (log-out, password change, removal).
-
-    An access token lives at most its lifetime, so a mark kept ``ttl_seconds`` ≥ that lifetime
-    rejects every token of the session still in circulation; afterwards the refresh check (in the
-    database) is enough and the mark may disappear.
-    """
-
-    async def revoke(self, session_id: UUID, ttl_seconds: int) -> None:
-        """Mark the session revoked for ``ttl_seconds`` (≥ 1); a new call replaces the deadline."""
-        ...
-
-    async def is_revoked(self, session_id: UUID) -> bool: ...
-
-
 def check_cost(rate: Rate, cost: int) -> None:
     """Adapters call this first: a cost outside 1..limit could never be (or is always) allowed."""
     if not 1 <= cost <= rate.limit:
         raise ValueError(f"a hit must cost between 1 and the limit ({rate.limit}), got {cost}")
-
-
-def check_ttl(ttl_seconds: int) -> None:
-    if ttl_seconds < 1:
-        raise ValueError(f"a revocation must last at least 1 second, got {ttl_seconds}")

@@ -274,8 +274,23 @@ class MembershipSummary:
     status: MembershipStatus
 
 
+@dataclass(frozen=True, slots=True)
+class SessionStatus:
+    """What a bearer token's session is now: checked on every authenticated request."""
+
+    user_id: UserId
+    expires_at: datetime
+    ended: bool
+
+
 class SystemLookups(Protocol):
     """The cross-tenant reads, each one named and tested and each a single read-only query."""
+
+    async def session_status(self, session_id: SessionId) -> SessionStatus | None: ...
+
+    async def sessions_ended_since(self, since: datetime) -> list[SessionId]:
+        """Sessions whose ``revoked_at`` is at or after ``since``."""
+        ...
 
     async def organization_by_id(self, organization_id: OrganizationId) -> Organization | None: ...
 

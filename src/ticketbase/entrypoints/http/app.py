@@ -14,7 +14,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from ticketbase.application.ports.health import DatabaseHealth
-from ticketbase.entrypoints.container import check_settings, make_container
+from ticketbase.entrypoints.container import cache_keepers, check_settings, make_container
 from ticketbase.entrypoints.http.audit import AuditController
 from ticketbase.entrypoints.http.authentication import AuthController
 from ticketbase.entrypoints.http.departments import DepartmentController
@@ -58,8 +58,13 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
         await probe.assert_least_privilege()
         if metrics is not None:
             metrics.watch_pool(probe.pool_status)
+        keepers = app.state["cache_keepers"] = await cache_keepers(container)
+        await keepers.start()
 
     async def on_shutdown(app: Litestar) -> None:
+        keepers = app.state.get("cache_keepers")
+        if keepers is not None:
+            await keepers.stop()
         await container.close()
 
     api = DishkaRouter(

@@ -7,10 +7,10 @@ from typing import Any
 from litestar import Request
 
 from ticketbase.application.context import Actor, RequestMeta
-from ticketbase.application.ports.limits import SessionRevocations
+from ticketbase.application.identity.check_session import CheckSession
 from ticketbase.application.ports.security import TokenService
 from ticketbase.domain.identity.permissions import effective_permissions
-from ticketbase.domain.shared.errors import SessionEnded, Unauthenticated
+from ticketbase.domain.shared.errors import Unauthenticated
 from ticketbase.entrypoints.http.request_context import request_id_of
 
 
@@ -23,15 +23,14 @@ def request_meta(request: Request[Any, Any, Any]) -> RequestMeta:
 
 
 async def actor_from_request(
-    request: Request[Any, Any, Any], tokens: TokenService, revocations: SessionRevocations
+    request: Request[Any, Any, Any], tokens: TokenService, check_session: CheckSession
 ) -> Actor:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("this needs an access token: Authorization: Bearer <token>")
     claims = tokens.verify_access_token(token.strip())
-    # One cache lookup: a session ended by logout, password change or removal stops at once.
-    if await revocations.is_revoked(claims.session_id):
-        raise SessionEnded("this session has ended; log in again")
+    # A session ended anywhere (logout, password change, removal) stops here at once.
+    await check_session(claims.user_id, claims.session_id)
     return Actor(
         user_id=claims.user_id,
         session_id=claims.session_id,

@@ -1,9 +1,10 @@
 """The identity use cases wired on the in-memory adapters, with fakes for hashing and mail.
 
 ``IdentityKit`` holds every account use case built the way the container builds them, over one
-memory database, one fixed clock, the in-process limiter and revocation marks, and the real JWT
-service; its helpers register, log in and turn issued tokens into the ``Actor`` an HTTP request
-would carry (refusing revoked sessions, as ``entrypoints/http/auth.py`` does).
+memory database, one fixed clock, the in-process limiter, per-process caches kept by a memory
+change feed, and the real JWT service; its helpers register, log in and turn issued tokens into
+the ``Actor`` an HTTP request would carry (refusing ended sessions, as
+``entrypoints/http/auth.py`` does).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from ticketbase.adapters.local.cache import TaggedCache
 from ticketbase.adapters.local.rate_limiter import InProcessRateLimiter
-from ticketbase.adapters.local.revocations import InProcessSessionRevocations
+from ticketbase.adapters.memory.change_feed import MemoryChangeFeed
 from ticketbase.adapters.memory.system import FixedClock, SequentialIds
 from ticketbase.adapters.memory.unit_of_work import MemoryUnitOfWork
 from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.application.context import Actor, RequestMeta
 from ticketbase.application.identity.account_emails import LinkPolicy
+from ticketbase.application.identity.check_session import CheckSession
 from ticketbase.application.identity.get_me import GetMe
 from ticketbase.application.identity.list_audit_log import ListAuditLog
 from ticketbase.application.identity.log_in import LogIn, LogInCommand
@@ -38,7 +41,6 @@ from ticketbase.application.identity.sessions import (
     IssuedTokens,
     SessionIssuer,
     SessionPolicy,
-    SessionRevoker,
 )
 from ticketbase.application.identity.users.create_user import CreateUser, CreateUserCommand
 from ticketbase.application.identity.users.deactivate_user import DeactivateUser
@@ -52,7 +54,7 @@ from ticketbase.domain.identity.permissions import Role, effective_permissions
 from ticketbase.domain.identity.session import Session
 from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.errors import SessionEnded
-from ticketbase.domain.shared.ids import DepartmentId, OrganizationId, UserId
+from ticketbase.domain.shared.ids import DepartmentId, OrganizationId, SessionId, UserId
 from ticketbase.domain.shared.values import EmailAddress
 
 PASSWORD = "correct horse battery staple"
@@ -118,7 +120,7 @@ class IdentityKit:
     mailer: FakeMailer
     tokens: JwtTokenService
     limiter: InProcessRateLimiter
-    revocations: InProcessSessionRevocations
+    check_session: CheckSession
     limits: LoginLimits
     register_user: Register
     log_in: LogIn
@@ -169,8 +171,7 @@ class IdentityKit:
     async def actor(self, tokens: IssuedTokens) -> Actor:
         """What the HTTP layer builds from ``Authorization: Bearer <access token>``."""
         claims = self.tokens.verify_access_token(tokens.access_token)
-        if await self.revocations.is_revoked(claims.session_id):
-            raise SessionEnded("this session has ended; log in again")
+        await self.check_session(claims.user_id, claims.session_id)
         return Actor(
             user_id=claims.user_id,
             session_id=claims.session_id,
@@ -211,6 +212,15 @@ class IdentityKit:
         await self.add_member(by, email, role)
         signed_in = await self.login(email, organization=organization)
         return signed_in, await self.actor(signed_in.tokens)
+
+    async def session_ended(self, session_id: SessionId) -> bool:
+        """Whether a token of this session would now be refused."""
+        session = self.uow.database.state.sessions.get(session_id)
+        try:
+            await self.check_session(session.user_id if session else UserId(session_id), session_id)
+        except SessionEnded:
+            return True
+        return False
 
     # --- reading the memory database ---------------------------------------------------------
 
@@ -264,14 +274,14 @@ def kit(
         clock=clock,
     )
     limiter = InProcessRateLimiter(clock)
-    revocations = InProcessSessionRevocations(clock)
+    feed = MemoryChangeFeed()
+    uow.database.feed = feed
     limits = LoginLimits(
         per_account=Rate(ACCOUNT_LIMIT, LIMIT_WINDOW), per_ip=Rate(IP_LIMIT, LIMIT_WINDOW)
     )
-    revoker = SessionRevoker(revocations, ACCESS_TTL)
     links = LinkPolicy(admin_app_url="https://admin.example.test/")
     issuer = SessionIssuer(tokens, clock, ids, SessionPolicy(refresh_token_ttl_seconds=REFRESH_TTL))
-    services = PasswordServices(uow, hasher, revoker, clock, ids)
+    services = PasswordServices(uow, hasher, clock, ids)
     return IdentityKit(
         uow=uow,
         clock=clock,
@@ -280,21 +290,21 @@ def kit(
         mailer=mailer,
         tokens=tokens,
         limiter=limiter,
-        revocations=revocations,
+        check_session=CheckSession(uow, TaggedCache(feed.hub), clock),
         limits=limits,
         register_user=Register(uow, hasher, issuer, clock, ids),
         log_in=LogIn(uow, hasher, issuer, LoginThrottle(limiter, limits), clock, ids),
-        refresh=RefreshSession(uow, issuer, revoker, clock, ids),
+        refresh=RefreshSession(uow, issuer, clock, ids),
         list_sessions=ListSessions(uow, clock),
-        end_session=EndSession(uow, revoker, clock, ids),
-        get_me=GetMe(uow),
+        end_session=EndSession(uow, clock, ids),
+        get_me=GetMe(uow, TaggedCache(feed.hub)),
         forgot_password=ForgotPassword(services, mailer, links),
         reset_password=ResetPassword(services),
         accept_invitation=AcceptInvitation(services, issuer),
         change_password=ChangePassword(services, LoginThrottle(limiter, limits)),
         create_user=CreateUser(uow, hasher, mailer, links, clock, ids),
-        update_user=UpdateUser(uow, revoker, clock, ids),
-        deactivate_user=DeactivateUser(uow, revoker, clock, ids),
+        update_user=UpdateUser(uow, clock, ids),
+        deactivate_user=DeactivateUser(uow, clock, ids),
         list_users=ListUsers(uow),
         list_audit_log=ListAuditLog(uow),
     )

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from ticketbase.adapters.local.cache import TaggedCache
+from ticketbase.adapters.memory.change_feed import MemoryChangeFeed
 from ticketbase.adapters.memory.system import FixedClock, SequentialIds
 from ticketbase.adapters.memory.unit_of_work import MemoryUnitOfWork
 from ticketbase.application.context import Actor
@@ -29,7 +31,10 @@ BASE_DOMAIN = "tickets.test"
 
 @pytest.fixture
 def resolve(uow: MemoryUnitOfWork) -> ResolveOrganization:
-    return ResolveOrganization(uow, BASE_DOMAIN)
+    # Cached as in production: every test below also proves a change reaches the cache.
+    feed = MemoryChangeFeed()
+    uow.database.feed = feed
+    return ResolveOrganization(uow, BASE_DOMAIN, TaggedCache(feed.hub))
 
 
 @pytest.fixture
@@ -85,7 +90,7 @@ async def test_a_subdomain_of_the_base_domain_resolves_to_its_slug(
 
 
 async def test_the_base_domain_is_normalised_too(uow: MemoryUnitOfWork, acme: Organization) -> None:
-    resolve = ResolveOrganization(uow, ".Tickets.Test.")
+    resolve = ResolveOrganization(uow, ".Tickets.Test.", TaggedCache(MemoryChangeFeed().hub))
     assert (await resolve.by_host("acme.tickets.test")).id == acme.id
 
 

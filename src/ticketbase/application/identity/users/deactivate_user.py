@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ticketbase.application.authorization import require
 from ticketbase.application.context import Actor
-from ticketbase.application.identity.sessions import SessionRevoker
 from ticketbase.application.ports.audit import AuditEntry
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import UnitOfWork
@@ -22,11 +21,10 @@ class DeactivateUser:
     def __init__(
         self,
         uow: UnitOfWork,
-        revoker: SessionRevoker,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
-        self._uow, self._revoker = uow, revoker
+        self._uow = uow
         self._clock, self._ids = clock, ids
 
     async def __call__(self, user_id: UserId, actor: Actor) -> None:
@@ -70,4 +68,3 @@ class DeactivateUser:
                 )
             )
             await tx.commit()
-        await self._revoker.forget(ended)

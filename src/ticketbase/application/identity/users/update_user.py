@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from ticketbase.application.authorization import require
 from ticketbase.application.context import Actor
-from ticketbase.application.identity.sessions import SessionRevoker
 from ticketbase.application.identity.users.create_user import check_department
 from ticketbase.application.ports.audit import AuditEntry, JsonValue
 from ticketbase.application.ports.system import Clock, IdGenerator
@@ -15,7 +14,7 @@ from ticketbase.domain.identity.membership import check_assignment, check_owner_
 from ticketbase.domain.identity.permissions import Permission, Role
 from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.errors import NotFound
-from ticketbase.domain.shared.ids import DepartmentId, SessionId, UserId
+from ticketbase.domain.shared.ids import DepartmentId, UserId
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,18 +32,16 @@ class UpdateUser:
     def __init__(
         self,
         uow: UnitOfWork,
-        revoker: SessionRevoker,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
-        self._uow, self._revoker = uow, revoker
+        self._uow = uow
         self._clock, self._ids = clock, ids
 
     async def __call__(self, command: UpdateUserCommand, actor: Actor) -> Member:
         organization_id = require(actor, Permission.USERS_MANAGE)
         assert actor.role is not None
         now = self._clock.now()
-        ended: list[SessionId] = []
         async with self._uow.for_tenant(organization_id) as tx:
             membership = await tx.memberships.of_user(command.user_id)
             user = await tx.users.get(command.user_id)
@@ -101,7 +98,7 @@ class UpdateUser:
             if access_changes:
                 # Tokens carry the role and grants: end the member's sessions here so the
                 # change takes effect at once, not when the access tokens expire.
-                ended = await tx.sessions.revoke_of_user(
+                await tx.sessions.revoke_of_user(
                     user.id, now, "access_changed", organization_id=organization_id
                 )
             await tx.audit.append(
@@ -117,5 +114,4 @@ class UpdateUser:
                 )
             )
             await tx.commit()
-        await self._revoker.forget(ended)
         return Member(membership, user.email, user.full_name)

@@ -92,7 +92,7 @@ async def test_an_owner_can_go_when_another_active_owner_remains(kit: IdentityKi
 
     membership = await kit.membership(owner.organization_id, owner.user_id)
     assert membership.status is MembershipStatus.DEACTIVATED
-    assert await kit.revocations.is_revoked(owner.session_id)
+    assert await kit.session_ended(owner.session_id)
     second_owner = await kit.actor((await kit.login("o2@acme.example")).tokens)
     with pytest.raises(LastOwner):
         await kit.deactivate_user(second.membership.user_id, second_owner)
