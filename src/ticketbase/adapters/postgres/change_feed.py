@@ -2,8 +2,9 @@
 reaches the database (the embedded one included) and needs nothing else.
 
 Each process keeps one dedicated connection that LISTENs (outside the pool, which a LISTEN must
-never be returned to); publishing is one ``pg_notify`` on a pooled connection. PostgreSQL
-delivers a notification to every listening session at once.
+never be returned to); publishing is one ``pg_notify`` on a pooled connection, which also counts
+the listening sessions (each one acknowledges; see ``adapters/local/broadcast.py``).
+PostgreSQL delivers a notification when the transaction that sent it commits.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from ticketbase.adapters.local.broadcast import BroadcastFeed
 from ticketbase.adapters.local.cache import CacheHub
 
 CHANNEL = "ticketbase_changes"
-_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+LISTENER = "ticketbase-listen"
+# The notification and the number of sessions listening, in one round trip. Every listener is
+# a server process of this database logged in as the same role, so its row is visible.
+_NOTIFY = text(
+    "SELECT pg_notify(:channel, :payload), "
+    "(SELECT count(*) FROM pg_stat_activity "
+    " WHERE application_name = :listener AND datname = current_database())"
+)
 
 
 def asyncpg_dsn(url: URL) -> str:
@@ -43,7 +51,7 @@ class PostgresChangeFeed(BroadcastFeed):
     async def _subscription(self) -> AsyncIterator[None]:
         self._lost.clear()
         connection = await asyncpg.connect(
-            self._dsn, timeout=5, server_settings={"application_name": "ticketbase-listen"}
+            self._dsn, timeout=5, server_settings={"application_name": LISTENER}
         )
         try:
             connection.add_termination_listener(lambda _: self._lost.set())
@@ -67,7 +75,11 @@ class PostgresChangeFeed(BroadcastFeed):
                 continue
             raise ConnectionError("the listening connection was closed")
 
-    async def _send(self, payload: str) -> None:
+    async def _send(self, payload: str) -> int:
         async with self._engine.connect() as connection:
-            await connection.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
+            result = await connection.execute(
+                _NOTIFY, {"channel": CHANNEL, "payload": payload, "listener": LISTENER}
+            )
+            listening = int(result.one()[1])
             await connection.commit()
+        return listening

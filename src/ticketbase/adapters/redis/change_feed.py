@@ -43,5 +43,6 @@ class RedisChangeFeed(BroadcastFeed):
             elif message["type"] == "message":
                 self.received(message["data"])
 
-    async def _send(self, payload: str) -> None:
-        await self._client.publish(CHANNEL, payload)
+    async def _send(self, payload: str) -> int:
+        # PUBLISH answers how many subscriptions received the message.
+        return int(await self._client.publish(CHANNEL, payload))
