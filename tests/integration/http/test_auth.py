@@ -60,7 +60,7 @@ async def test_register_refuses_a_taken_slug_or_email_and_weak_passwords(
 
 async def test_a_missing_field_is_named_in_the_errors(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/auth/login", json={"password": PASSWORD})
-    body = assert_problem(response, 400, "validation_failed")
+    body = assert_problem(response, 422, "validation_failed")
     assert body["errors"][0]["field"] == "email"  # type: ignore[index]
 
 

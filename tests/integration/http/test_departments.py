@@ -95,7 +95,7 @@ async def test_the_list_pages_newest_first(client: httpx.AsyncClient, tenant: Te
     assert_problem(bad, 422, "validation_failed")
     assert_problem(
         await client.get(API, params={"limit": "500"}, headers=tenant.auth()),
-        400,
+        422,
         "validation_failed",
     )
 
@@ -336,7 +336,9 @@ async def test_anonymous_callers_are_401(client: httpx.AsyncClient, method: str,
     assert_problem(response, 401, "unauthenticated")
 
 
-async def test_malformed_bodies_are_400(client: httpx.AsyncClient, tenant: Tenant) -> None:
+async def test_bodies_that_break_the_schema_are_422(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
     (sales,) = await ids(client, tenant, "Sales")
     for response in (
         await client.post(API, json={}, headers=tenant.auth()),
@@ -344,7 +346,7 @@ async def test_malformed_bodies_are_400(client: httpx.AsyncClient, tenant: Tenan
         await client.post(API, json={"name": "A", "parent_id": None}, headers=tenant.auth()),
         await client.put(f"{API}/{sales}", json={"name": None}, headers=tenant.auth()),
     ):
-        assert_problem(response, 400, "validation_failed")
+        assert_problem(response, 422, "validation_failed")
     too_long = await client.post(API, json={"name": "x" * 201}, headers=tenant.auth())
     assert_problem(too_long, 422, "validation_failed")
 

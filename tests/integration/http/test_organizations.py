@@ -213,7 +213,7 @@ async def test_members_cannot_list_organizations(client: httpx.AsyncClient, tena
             params={"limit": "500"},
             headers=tenant.auth(None, platform_admin=True),
         ),
-        400,
+        422,
         "validation_failed",
     )
     assert_problem(

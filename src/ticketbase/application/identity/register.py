@@ -14,9 +14,12 @@ from ticketbase.domain.identity.membership import Membership, MembershipStatus
 from ticketbase.domain.identity.organization import Organization
 from ticketbase.domain.identity.permissions import Role
 from ticketbase.domain.identity.user import User, check_password_policy
-from ticketbase.domain.shared.errors import Conflict
+from ticketbase.domain.shared.errors import Conflict, inputs_named
 from ticketbase.domain.shared.ids import MembershipId, OrganizationId, UserId
 from ticketbase.domain.shared.values import EmailAddress, Slug
+
+# The organization's own field names, as the inputs of a registration.
+_ORGANIZATION_INPUTS = {"name": "organizationName", "slug": "organizationSlug"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +56,14 @@ class Register:
         email = EmailAddress.parse(command.email)
         check_password_policy(command.password, email)
         now = self._clock.now()
-        organization = Organization(
-            id=OrganizationId(self._ids.new()),
-            name=Organization.check_name(command.organization_name),
-            slug=Slug(command.organization_slug.strip().lower()),
-            created_at=now,
-            updated_at=now,
-        )
+        with inputs_named(_ORGANIZATION_INPUTS):
+            organization = Organization(
+                id=OrganizationId(self._ids.new()),
+                name=Organization.check_name(command.organization_name),
+                slug=Slug(command.organization_slug.strip().lower()),
+                created_at=now,
+                updated_at=now,
+            )
         user = User(
             id=UserId(self._ids.new()),
             email=email,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
 
 class DomainError(Exception):
     """Base of every expected failure. ``code`` is the stable machine code of API.md."""
@@ -12,6 +15,21 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.field = field
+
+
+@contextmanager
+def inputs_named(names: Mapping[str, str]) -> Iterator[None]:
+    """Report a failure under the name the caller gave the input.
+
+    A value or an entity names its own field (a ``Slug`` says ``slug``, an organization's name
+    says ``name``); the use case that fed it knows which input it came from (registering:
+    ``organizationSlug``, ``organizationName``), and renames the field on the way out."""
+    try:
+        yield
+    except DomainError as error:
+        if error.field is not None and error.field in names:
+            error.field = names[error.field]
+        raise
 
 
 class NotFound(DomainError):

@@ -1,7 +1,15 @@
 """Every error as RFC 9457 problem+json, from one table.
 
-Domain errors map by base class; Litestar's own HTTP exceptions (404 route, 405, 413, validation)
-keep their status; anything else is a 500 that is logged in full and says nothing.
+Domain errors map by base class; Litestar's own HTTP exceptions (404 route, 405, 413) keep their
+status; anything else is a 500 that is logged in full and says nothing.
+
+Validation, the same for every endpoint (API.md "validation"): what cannot be read at all is
+400 ``bad_request`` (a body that is not JSON, no body where one is needed, a header or cookie
+that cannot be parsed); a well-formed request that breaks the schema (missing or unknown field,
+wrong type, out of range, too short, pattern) or carries an invalid query or path parameter is
+422 ``validation_failed``. Each ``errors[].field`` is the path as the client wrote it
+(``organizationSlug``, ``venue.city``, ``items[0].quantity``; a parameter's own name, such as
+``limit`` or ``departmentId``; ``""`` for the body as a whole).
 """
 
 from __future__ import annotations
@@ -12,10 +20,16 @@ from typing import Any
 import msgspec
 import structlog
 from litestar import Litestar, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import ParameterKwarg
 
 from ticketbase.application.ports.errors import DependencyUnavailable
 from ticketbase.application.ports.mailer import MailDeliveryError
@@ -55,7 +69,14 @@ _HTTP_CODES = {
     429: ("rate_limited", "Too many requests"),
     503: ("service_unavailable", "Service unavailable"),
 }
-_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+# msgspec names a missing or unknown field only in its message, at the object that holds it.
+_NAMED_FIELD = re.compile(r"(?:missing required|contains unknown) field `([^`]+)`")
+_AT = re.compile(r" - at `\$([^`]*)`$")
+_MISSING_PARAMETER = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
+# Parameters that cannot be parsed make the request malformed (400); the others are 422.
+_UNREADABLE_SOURCES = frozenset({"header", "cookie"})
+# The body is the handler's ``data`` argument: msgspec paths of the signature start with it.
+_DATA = ".data"
 
 
 class FieldError(msgspec.Struct):
@@ -74,14 +95,14 @@ class Problem(msgspec.Struct, omit_defaults=True):
 
 
 _DOCUMENTED = {
-    400: "Malformed request or invalid parameters",
+    400: "Malformed: the body is not JSON (or is missing), or a header cannot be parsed",
     401: "Missing, invalid or expired access token",
     403: "Authenticated, but without the permission",
     404: "Not found (or another tenant's)",
     409: "Conflict: taken, stale version, or a rule about the current state",
     413: "Request body too large",
     415: "Body is not JSON",
-    422: "Well-formed but invalid",
+    422: "Well-formed but invalid (body or query parameters): `errors` names each field",
     429: "Rate limited (see Retry-After)",
     500: "Unexpected error (quote requestId)",
     503: "A dependency is unavailable (see Retry-After)",
@@ -163,21 +184,15 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
             headers={"retry-after": "30"},
         )
     if isinstance(exc, ValidationException):
-        errors = _validation_errors(exc.extra)
-        return problem_response(
-            request,
-            400,
-            "validation_failed",
-            "Bad request",
-            exc.detail if not errors else "the request is not valid",
-            errors=errors or None,
-        )
+        return _validation_problem(request, exc)
     if isinstance(exc, HTTPException):
         status = exc.status_code
         code, title = _HTTP_CODES.get(status, ("http_error", "HTTP error"))
         detail = exc.detail
         if isinstance(exc, RequestEntityTooLarge):
             detail = "the request body is larger than this endpoint accepts"
+        elif isinstance(exc, ClientException) and isinstance(exc.__cause__, SerializationException):
+            detail = f"the body is not valid JSON: {exc.detail}"
         headers = dict((exc.headers or {}).items())
         return problem_response(request, status, code, title, detail, headers=headers)
     log.exception("unhandled_error", path=request.url.path, method=request.method)
@@ -206,17 +221,108 @@ def _domain_problem(request: Request[Any, Any, Any], exc: DomainError) -> Respon
     return problem_response(request, 422, exc.code, "Unprocessable content", exc.detail)
 
 
-def _validation_errors(extra: Any) -> list[FieldError]:
+def field_path(message: str, at: str) -> str:
+    """The failing field's path as the client wrote it, from a msgspec error.
+
+    ``at`` is msgspec's location after ``$`` with the body as ``$`` (``""``, ``".venue"``,
+    ``".items[0]"``); a missing or unknown field is named only in the message, under ``at``."""
+    named = _NAMED_FIELD.search(message)
+    path = f"{at}.{named.group(1)}" if named else at
+    return path.removeprefix(".")
+
+
+def split_msgspec_error(text: str) -> tuple[str, str]:
+    """``"Expected `int` >= 1 - at `$.items[0].quantity`"`` → the message and ``at``."""
+    found = _AT.search(text)
+    return (text[: found.start()], found.group(1)) if found else (text, "")
+
+
+def msgspec_field_error(text: str) -> FieldError:
+    """A msgspec ``ValidationError`` of a body (``$`` = the body) as an ``errors[]`` entry."""
+    message, at = split_msgspec_error(text)
+    return FieldError(field=field_path(message, at), message=message)
+
+
+def _validation_problem(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[bytes]:
+    """Litestar validates the whole signature (body, query, path, headers) in one go and lists
+    ``{message, key, source}`` per failing argument; the body's entry has source ``body``."""
+    entries = [e for e in exc.extra if isinstance(e, dict)] if isinstance(exc.extra, list) else []
+    if not entries:
+        return _parameter_problem(request, exc.detail)
     errors: list[FieldError] = []
-    for item in extra if isinstance(extra, list) else []:
-        if not isinstance(item, dict):
+    unreadable = False
+    for entry in entries:
+        message = str(entry.get("message", "invalid value"))
+        key = str(entry.get("key", ""))
+        source = entry.get("source")
+        source = str(getattr(source, "value", source) or "")  # ParamType is a str Enum
+        if source == "body":
+            if key == "data" and message == "'data'":  # no body at all: the argument is absent
+                return problem_response(
+                    request, 400, "bad_request", "Bad request", "this endpoint needs a JSON body"
+                )
+            errors.append(_body_error(message, key, exc.__cause__))
             continue
-        message = str(item.get("message", "invalid value"))
-        key = str(item.get("key", ""))
-        missing = _MISSING_FIELD.search(message)
-        if missing:
-            key = missing.group(1)
-        elif key == "data" or not key:
-            key = "body" if item.get("source") == "body" else key or "request"
-        errors.append(FieldError(field=key.removeprefix("$."), message=message))
-    return errors
+        unreadable = unreadable or source in _UNREADABLE_SOURCES
+        errors.append(FieldError(field=_parameter_name(request, key), message=message))
+    if unreadable:
+        return problem_response(
+            request, 400, "bad_request", "Bad request", "a header cannot be read", errors=errors
+        )
+    return problem_response(
+        request,
+        422,
+        "validation_failed",
+        "Unprocessable content",
+        "the request is not valid: see errors",
+        errors=errors,
+    )
+
+
+def _body_error(message: str, key: str, cause: BaseException | None) -> FieldError:
+    # Litestar's key drops "data." with str.replace, which also mangles a field path that
+    # contains "data." (``formData.x``): msgspec's own location, when it is this error, is exact.
+    if isinstance(cause, msgspec.ValidationError):
+        cause_message, at = split_msgspec_error(str(cause))
+        if cause_message == message and (at == _DATA or at.startswith((_DATA + ".", _DATA + "["))):
+            return FieldError(field=field_path(message, at.removeprefix(_DATA)), message=message)
+    at = "" if key == "data" else f".{key}"
+    return FieldError(field=field_path(message, at), message=message)
+
+
+def _parameter_name(request: Request[Any, Any, Any], key: str) -> str:
+    """A query, path or header parameter as the client writes it (``departmentId``, ``If-Match``),
+    not the handler's argument name."""
+    parameter = request.route_handler.parsed_fn_signature.parameters.get(key)
+    kwarg = getattr(parameter, "kwarg_definition", None)
+    if isinstance(kwarg, ParameterKwarg):
+        return kwarg.query or kwarg.header or kwarg.cookie or kwarg.name or key
+    return key
+
+
+def _parameter_problem(request: Request[Any, Any, Any], detail: str) -> Response[bytes]:
+    """Litestar's checks before validation: a required parameter that is absent."""
+    missing = _MISSING_PARAMETER.match(detail)
+    if missing is None:
+        return problem_response(request, 400, "bad_request", "Bad request", detail)
+    kind, name = missing.groups()
+    errors = [FieldError(field=name, message=f"the {kind} parameter {name} is required")]
+    if kind in _UNREADABLE_SOURCES:
+        return problem_response(
+            request,
+            400,
+            "bad_request",
+            "Bad request",
+            f"the {kind} {name} is required",
+            errors=errors,
+        )
+    return problem_response(
+        request,
+        422,
+        "validation_failed",
+        "Unprocessable content",
+        f"the {kind} parameter {name} is required",
+        errors=errors,
+    )

@@ -8,8 +8,9 @@ import msgspec
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
 
-class Wire(msgspec.Struct, rename="camel", kw_only=True):
-    """A JSON object of the API. Unknown fields are ignored; types are checked strictly."""
+class Wire(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    """A JSON object of the API. An unknown field in a request is refused (422 naming it), so
+    a misspelt or misplaced field never passes silently; every subclass inherits this."""
 
 
 class PageResponse(Wire):
