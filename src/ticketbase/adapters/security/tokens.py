@@ -2,6 +2,10 @@
 
 The newest secret signs; every configured secret (newest and previous) verifies. Only HS256 is
 accepted: ``none`` and every other algorithm are refused before the signature is looked at.
+
+A client sends the same token on every call for its lifetime, so verified claims are kept,
+keyed by the whole token string (a different signature, or any other byte, is another key and
+is verified in full). Expiry is checked on every call, cached or not; the cache is bounded.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ticketbase.domain.shared.ids import OrganizationId, SessionId, UserId
 _ALGORITHM = "HS256"
 _REQUIRED = ["exp", "iat", "iss", "aud", "sub", "sid", "jti"]
 _LEEWAY_SECONDS = 5
+_VERIFIED_CACHE_SIZE = 10_000
 
 
 class InvalidToken(Unauthenticated):
@@ -50,6 +55,7 @@ class JwtTokenService:
         self._signing = (key_id(secret), secret)
         self._keys = {key_id(s): s for s in (secret, *previous_secrets)}
         self._issuer, self._audience, self._ttl, self._clock = issuer, audience, ttl_seconds, clock
+        self._verified: dict[str, AccessClaims] = {}
 
     def issue_access_token(
         self,
@@ -84,6 +90,17 @@ class JwtTokenService:
         return jwt.encode(claims, secret, algorithm=_ALGORITHM, headers={"kid": kid}), self._ttl
 
     def verify_access_token(self, token: str) -> AccessClaims:
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = claims
+        if claims.expires_at.timestamp() + _LEEWAY_SECONDS <= self._clock.now().timestamp():
+            raise TokenExpired("the access token has expired")
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
             secret = self._keys.get(str(header.get("kid")))
@@ -95,11 +112,9 @@ class JwtTokenService:
                 algorithms=[_ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
-                # Expiry is judged by the injected clock (below), not by the machine's.
+                # Expiry is judged by the injected clock (verify_access_token), not the OS.
                 options={"require": _REQUIRED, "verify_exp": False, "verify_iat": False},
             )
-            if int(claims["exp"]) + _LEEWAY_SECONDS <= self._clock.now().timestamp():
-                raise TokenExpired("the access token has expired")
             organization = claims.get("org")
             role = claims.get("role")
             return AccessClaims(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from dishka import Provider
@@ -60,6 +61,9 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             metrics.watch_pool(probe.pool_status)
         keepers = app.state["cache_keepers"] = await cache_keepers(container)
         await keepers.start()
+        # What start-up built lives as long as the process: keep the cyclic collector from
+        # walking it again and again under load.
+        gc.freeze()
 
     async def on_shutdown(app: Litestar) -> None:
         keepers = app.state.get("cache_keepers")

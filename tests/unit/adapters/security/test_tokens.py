@@ -155,6 +155,31 @@ class TestRefusals:
         assert caught.value.code == "token_expired"
         assert isinstance(caught.value, Unauthenticated)
 
+    def test_a_token_verified_before_still_expires(self) -> None:
+        """Verified claims are kept per token string; expiry is judged on every call."""
+        issued_at = now() - timedelta(hours=1)
+        clock = FixedClock(issued_at)
+        tokens = JwtTokenService(
+            secret=SECRET,
+            issuer="ticketbase",
+            audience="ticketbase-api",
+            ttl_seconds=60,
+            clock=clock,
+        )
+        token = member_token(tokens)
+        assert tokens.verify_access_token(token).session_id == SESSION
+        clock.advance(seconds=66)
+        with pytest.raises(TokenExpired):
+            tokens.verify_access_token(token)
+
+    def test_a_token_one_byte_off_a_verified_one_is_verified_in_full(self) -> None:
+        tokens = service()
+        token = member_token(tokens)
+        tokens.verify_access_token(token)
+        head, payload, signature = token.split(".")
+        flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+        assert_invalid(tokens, f"{head}.{payload}.{flipped}")
+
     def test_another_audience_is_refused(self) -> None:
         assert_invalid(service(audience="other-api"), member_token(service()))
 
