@@ -211,7 +211,7 @@ async def test_metrics_count_requests_by_route_and_show_the_pool(
     text = (await client.get("/metrics")).text
     assert (
         'ticketbase_http_requests_total{method="GET",'
-        'route="/api/organizations/{organization_id}",status="200"}' in text
+        'route="/api/organizations/{id}",status="200"}' in text
     )
     assert 'route="unmatched",status="404"' in text
     assert "ticketbase_http_request_duration_seconds_bucket" in text

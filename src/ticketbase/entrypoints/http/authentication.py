@@ -261,18 +261,18 @@ class AuthController(Controller):
         )
 
     @delete(
-        "/sessions/{session_id:uuid}",
+        "/sessions/{id:uuid}",
         status_code=204,
         security=BEARER,
         summary="End one of the caller's sessions (another device)",
     )
     async def end_session(
         self,
-        session_id: FromPath[UUID],
+        id: FromPath[UUID],
         actor: FromDishka[Actor],
         use_case: FromDishka[EndSession],
     ) -> None:
-        await use_case(actor, SessionId(session_id))
+        await use_case(actor, SessionId(id))
 
     @post(
         "/forgot-password",

@@ -126,14 +126,14 @@ class DepartmentController(Controller):
     ) -> Response[bytes]:
         return Response(tree_json(await use_case(actor)), media_type="application/json")
 
-    @get("/{department_id:uuid}", security=BEARER, summary="Read a department")
+    @get("/{id:uuid}", security=BEARER, summary="Read a department")
     async def get_department(
         self,
-        department_id: FromPath[UUID],
+        id: FromPath[UUID],
         actor: FromDishka[Actor],
         use_case: FromDishka[GetDepartment],
     ) -> DepartmentResponse:
-        return department_response(await use_case(DepartmentId(department_id), actor))
+        return department_response(await use_case(DepartmentId(id), actor))
 
     @post(
         "/",
@@ -153,7 +153,7 @@ class DepartmentController(Controller):
         return department_response(await use_case(command, actor))
 
     @put(
-        "/{department_id:uuid}",
+        "/{id:uuid}",
         security=BEARER,
         summary="Rename and/or move a department",
         description="Needs `departments:manage`. An absent field stays as it is; "
@@ -162,7 +162,7 @@ class DepartmentController(Controller):
     )
     async def update_department(
         self,
-        department_id: FromPath[UUID],
+        id: FromPath[UUID],
         data: JSONBody[UpdateDepartmentRequest],
         actor: FromDishka[Actor],
         use_case: FromDishka[UpdateDepartment],
@@ -170,7 +170,7 @@ class DepartmentController(Controller):
         move = data.parent_id is not msgspec.UNSET
         parent = data.parent_id if isinstance(data.parent_id, UUID) else None
         command = UpdateDepartmentCommand(
-            department_id=DepartmentId(department_id),
+            department_id=DepartmentId(id),
             name=None if isinstance(data.name, msgspec.UnsetType) else data.name,
             move=move,
             parent_id=None if parent is None else DepartmentId(parent),
@@ -178,7 +178,7 @@ class DepartmentController(Controller):
         return department_response(await use_case(command, actor))
 
     @delete(
-        "/{department_id:uuid}",
+        "/{id:uuid}",
         security=BEARER,
         summary="Delete a department with no sub-departments and no members",
         description="Needs `departments:manage`. A department that still has sub-departments or "
@@ -186,8 +186,8 @@ class DepartmentController(Controller):
     )
     async def delete_department(
         self,
-        department_id: FromPath[UUID],
+        id: FromPath[UUID],
         actor: FromDishka[Actor],
         use_case: FromDishka[DeleteDepartment],
     ) -> None:
-        await use_case(DepartmentId(department_id), actor)
+        await use_case(DepartmentId(id), actor)

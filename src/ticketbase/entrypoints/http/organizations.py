@@ -193,25 +193,25 @@ class OrganizationController(Controller):
         organization = await resolve_storefront(request, use_case, domain)
         return cached_json(request, _public(organization))
 
-    @get("/{organization_id:uuid}", security=BEARER, summary="Read an organization")
+    @get("/{id:uuid}", security=BEARER, summary="Read an organization")
     async def get_organization(
         self,
-        organization_id: FromPath[UUID],
+        id: FromPath[UUID],
         actor: FromDishka[Actor],
         use_case: FromDishka[GetOrganization],
     ) -> OrganizationResponse:
-        return organization_response(await use_case(OrganizationId(organization_id), actor))
+        return organization_response(await use_case(OrganizationId(id), actor))
 
-    @put("/{organization_id:uuid}", security=BEARER, summary="Update an organization")
+    @put("/{id:uuid}", security=BEARER, summary="Update an organization")
     async def update_organization(
         self,
-        organization_id: FromPath[UUID],
+        id: FromPath[UUID],
         data: JSONBody[UpdateOrganizationRequest],
         actor: FromDishka[Actor],
         use_case: FromDishka[UpdateOrganization],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
     ) -> OrganizationResponse:
-        command = _update_command(OrganizationId(organization_id), data, expected_version(if_match))
+        command = _update_command(OrganizationId(id), data, expected_version(if_match))
         return organization_response(await use_case(command, actor))
 
 

@@ -130,21 +130,21 @@ class UserController(Controller):
         )
         return user_response(await use_case(command, actor))
 
-    @put("/{user_id:uuid}", summary="Change a member (users:manage)")
+    @put("/{id:uuid}", summary="Change a member (users:manage)")
     async def update_user(
         self,
-        user_id: FromPath[UUID],
+        id: FromPath[UUID],
         data: JSONBody[UpdateUserRequest],
         actor: FromDishka[Actor],
         use_case: FromDishka[UpdateUser],
     ) -> UserResponse:
-        return user_response(await use_case(_update_command(user_id, data), actor))
+        return user_response(await use_case(_update_command(id, data), actor))
 
-    @delete("/{user_id:uuid}", status_code=204, summary="Deactivate a member (users:manage)")
+    @delete("/{id:uuid}", status_code=204, summary="Deactivate a member (users:manage)")
     async def deactivate_user(
         self,
-        user_id: FromPath[UUID],
+        id: FromPath[UUID],
         actor: FromDishka[Actor],
         use_case: FromDishka[DeactivateUser],
     ) -> None:
-        await use_case(UserId(user_id), actor)
+        await use_case(UserId(id), actor)
