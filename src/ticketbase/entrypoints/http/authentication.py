@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -26,6 +26,7 @@ from ticketbase.application.identity.session_management import EndSession, ListS
 from ticketbase.application.identity.sessions import IssuedTokens
 from ticketbase.application.ports.unit_of_work import OrganizationRef
 from ticketbase.domain.identity.membership import Membership
+from ticketbase.domain.identity.permissions import Permission, Role
 from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.ids import SessionId
 from ticketbase.entrypoints.http.auth import request_meta
@@ -40,7 +41,7 @@ OpaqueToken = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 class TokensWire(Wire):
     access_token: str
     refresh_token: str
-    token_type: str
+    token_type: Literal["Bearer"]
     expires_in: int
 
 
@@ -58,12 +59,22 @@ class OrganizationSummaryWire(Wire):
 
 
 class MembershipWire(Wire):
-    role: str
-    permissions: list[str]
+    role: Role
+    permissions: list[Permission]
     department_id: UUID | None
 
 
 class SignedInResponse(Wire):
+    """Registering or accepting an invitation: always a member of an organization."""
+
+    tokens: TokensWire
+    user: UserWire
+    organization: OrganizationSummaryWire
+
+
+class LoginResponse(Wire):
+    """``organization`` is null only for a platform administrator with no membership."""
+
     tokens: TokensWire
     user: UserWire
     organization: OrganizationSummaryWire | None
@@ -152,18 +163,33 @@ def _organization(o: OrganizationRef | None) -> OrganizationSummaryWire | None:
     return None if o is None else OrganizationSummaryWire(id=o.id, name=o.name, slug=o.slug.value)
 
 
+def _member_organization(o: OrganizationRef | None) -> OrganizationSummaryWire:
+    summary = _organization(o)
+    if summary is None:
+        raise AssertionError("registering and accepting an invitation always give a membership")
+    return summary
+
+
 def _membership(m: Membership | None) -> MembershipWire | None:
     if m is None:
         return None
     return MembershipWire(
-        role=m.role.value,
-        permissions=sorted(p.value for p in m.permissions),
+        role=m.role,
+        permissions=sorted(m.permissions),
         department_id=m.department_id,
     )
 
 
 def signed_in(result: SignedIn) -> SignedInResponse:
     return SignedInResponse(
+        tokens=tokens_wire(result.tokens),
+        user=user_wire(result.user),
+        organization=_member_organization(result.organization),
+    )
+
+
+def logged_in(result: SignedIn) -> LoginResponse:
+    return LoginResponse(
         tokens=tokens_wire(result.tokens),
         user=user_wire(result.user),
         organization=_organization(result.organization),
@@ -207,9 +233,9 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[LoginRequest],
         use_case: FromDishka[LogIn],
-    ) -> SignedInResponse:
+    ) -> LoginResponse:
         command = LogInCommand(data.email, data.password, data.organization, request_meta(request))
-        return signed_in(await use_case(command))
+        return logged_in(await use_case(command))
 
     @post(
         "/refresh",

@@ -119,7 +119,11 @@ class DepartmentController(Controller):
         security=BEARER,
         summary="Every department as a nested tree",
         description="Not paginated. Roots and the children of each department ordered by name.",
-        responses={200: ResponseSpec(DepartmentTreeResponse, description="The nested tree")},
+        responses={
+            200: ResponseSpec(
+                DepartmentTreeResponse, description="The nested tree", generate_examples=False
+            )
+        },
     )
     async def tree(
         self, actor: FromDishka[Actor], use_case: FromDishka[GetDepartmentTree]

@@ -7,6 +7,7 @@ import asyncio
 import structlog
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, MediaType, Response, get
+from litestar.openapi import ResponseSpec
 
 from ticketbase.application.ports.health import Probe
 from ticketbase.entrypoints.http.metrics import CONTENT_TYPE_LATEST, HttpMetrics
@@ -33,7 +34,15 @@ class HealthController(Controller):
     async def live(self) -> Live:
         return Live(status="ok")
 
-    @get("/ready", summary="Every configured adapter answers")
+    @get(
+        "/ready",
+        summary="Every configured adapter answers",
+        responses={
+            503: ResponseSpec(
+                Ready, description="Something is down: `checks` names it", generate_examples=False
+            )
+        },
+    )
     async def ready(self, probes: FromDishka[list[Probe]]) -> Response[Ready]:
         results = await asyncio.gather(*(_run(p) for p in probes))
         checks = dict(results)

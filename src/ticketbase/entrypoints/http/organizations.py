@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, Response, get, put
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from ticketbase.application.context import Actor
@@ -182,13 +183,27 @@ class OrganizationController(Controller):
     @get(
         "/by-domain",
         summary="Resolve a storefront's domain (public)",
-        description="With no `domain`, the tenant comes from `X-Organization` or the Host.",
+        description="With no `domain`, the tenant comes from `X-Organization` or the Host. "
+        "The answer carries an `ETag`; `If-None-Match` with it answers 304 without a body.",
+        responses={
+            200: ResponseSpec(
+                PublicOrganizationResponse,
+                description="The public profile (with `ETag` and `Cache-Control`)",
+                generate_examples=False,
+            ),
+            304: ResponseSpec(None, description="Not modified: the `If-None-Match` tag matches"),
+        },
     )
     async def by_domain(
         self,
         request: Request[Any, Any, Any],
         use_case: FromDishka[ResolveOrganization],
         domain: Annotated[str | None, QueryParameter(max_length=253)] = None,
+        # Read by resolve_storefront and cached_json from the request; declared for the document.
+        x_organization: Annotated[
+            str | None, HeaderParameter(name="X-Organization", max_length=64)
+        ] = None,
+        if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
         organization = await resolve_storefront(request, use_case, domain)
         return cached_json(request, _public(organization))
