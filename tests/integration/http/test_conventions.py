@@ -115,7 +115,7 @@ async def test_a_wrong_type_names_the_camel_case_field(
         json={"customDomains": "not-a-list"},
         headers=tenant.auth(),
     )
-    body = assert_problem(response, 400, "validation_failed")
+    body = assert_problem(response, 422, "validation_failed")
     assert body["errors"] == [{"field": "customDomains", "message": body["errors"][0]["message"]}]  # type: ignore[index]
 
 
