@@ -86,6 +86,7 @@ from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.entrypoints.http.auth import actor_from_request
 from ticketbase.entrypoints.http.rate_limits import AuthRouteLimit
+from ticketbase.entrypoints.http.response_cache import ResponseCache
 from ticketbase.entrypoints.settings import Settings, SettingsError
 
 log = structlog.get_logger()
@@ -205,6 +206,10 @@ class InfrastructureProvider(Provider):
     @provide
     def tenant_cache(self, hub: CacheHub) -> TenantCache:
         return TaggedCache(hub)
+
+    @provide
+    def response_cache(self, hub: CacheHub) -> ResponseCache:
+        return ResponseCache(TaggedCache(hub, max_entries=20_000))
 
     @provide
     def database_probe(self, engine: AsyncEngine) -> DatabaseHealth:

@@ -5,6 +5,8 @@
 bounded map whose entries carry tags; a change naming a tag drops the entries that carry it.
 
 Asyncio-safe without locks because no method awaits. Bounded: when full, the oldest entry goes.
+Every hit and every put notes its tags in the request's ``ReadRecord`` (if one is open), so an
+answer built from cached facts can be cached under the same tags.
 Entries also expire after ``max_age_seconds`` — a backstop for the one case the feed cannot
 cover (a writer that died between its commit and its publish), never the normal path.
 """
@@ -15,7 +17,7 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from typing import Generic, TypeVar
 
-from ticketbase.application.ports.cache import CacheTicket
+from ticketbase.application.ports.cache import CacheTicket, record_read
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -82,16 +84,18 @@ class TaggedCache(Generic[K, V]):
         if entry[1] <= self._clock():
             self._remove(key)
             return None
+        record_read(entry[2])
         return entry[0]
 
     def put(self, ticket: CacheTicket, key: K, value: V, tags: Iterable[str]) -> None:
+        tags = tuple(tags)
+        record_read(tags)
         if ticket < 0 or ticket != self._hub.generation:
             return
         if key in self._entries:
             self._remove(key)
         elif len(self._entries) >= self._max:
             self._remove(next(iter(self._entries)))
-        tags = tuple(tags)
         self._entries[key] = (value, self._clock() + self._hub.max_age_seconds, tags)
         for tag in tags:
             self._by_tag.setdefault(tag, set()).add(key)

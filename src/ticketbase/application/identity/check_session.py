@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from ticketbase.application.ports.cache import Cache, ChangeFeed, session_tag
+from ticketbase.application.ports.cache import Cache, ChangeFeed, record_deadline, session_tag
 from ticketbase.application.ports.system import Clock
 from ticketbase.application.ports.unit_of_work import SessionStatus, UnitOfWork
 from ticketbase.domain.shared.errors import SessionEnded
@@ -36,6 +36,7 @@ class CheckSession:
             self._cache.put(ticket, session_id, status, (session_tag(session_id),))
         if status.ended or status.user_id != user_id or status.expires_at <= self._clock.now():
             raise SessionEnded("this session has ended; log in again")
+        record_deadline(status.expires_at)
 
 
 class WatchEndedSessions:

@@ -13,7 +13,11 @@ cache reads agree on them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NewType, Protocol, TypeVar
 from uuid import UUID
 
@@ -68,3 +72,39 @@ class ChangeFeed(Protocol):
     def forget(self, tags: Collection[str]) -> None:
         """Drop what this process cached under ``tags`` (a change learnt another way)."""
         ...
+
+
+@dataclass(slots=True)
+class ReadRecord:
+    """What one request's answer was built from: the tags of every cached fact it read (or
+    read from the database and cached), and the moment it stops holding (a token's or a
+    session's expiry). An answer made only of such facts may itself be cached under them."""
+
+    tags: set[str] = field(default_factory=set)
+    valid_until: datetime | None = None
+
+
+_reads: ContextVar[ReadRecord | None] = ContextVar("ticketbase_cache_reads", default=None)
+
+
+@contextmanager
+def read_record() -> Iterator[ReadRecord]:
+    """Within the block (and what it awaits), note what the caches serve and store."""
+    record = ReadRecord()
+    token = _reads.set(record)
+    try:
+        yield record
+    finally:
+        _reads.reset(token)
+
+
+def record_read(tags: Iterable[str]) -> None:
+    record = _reads.get()
+    if record is not None:
+        record.tags.update(tags)
+
+
+def record_deadline(moment: datetime) -> None:
+    record = _reads.get()
+    if record is not None and (record.valid_until is None or moment < record.valid_until):
+        record.valid_until = moment

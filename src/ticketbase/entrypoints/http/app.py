@@ -26,6 +26,7 @@ from ticketbase.entrypoints.http.options import allow_header_fix
 from ticketbase.entrypoints.http.organizations import OrganizationController
 from ticketbase.entrypoints.http.problems import document_problems, handle_exception
 from ticketbase.entrypoints.http.request_context import RequestContextMiddleware
+from ticketbase.entrypoints.http.response_cache import ResponseCache
 from ticketbase.entrypoints.http.users import UserController
 from ticketbase.entrypoints.logging import configure_logging
 from ticketbase.entrypoints.settings import Settings
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             metrics.watch_pool(probe.pool_status)
         keepers = app.state["cache_keepers"] = await cache_keepers(container)
         await keepers.start()
+        context.responses = await container.get(ResponseCache)
         # What start-up built lives as long as the process: keep the cyclic collector from
         # walking it again and again under load.
         gc.freeze()
@@ -136,5 +138,6 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
     app.before_send.append(allow_header_fix(app))
     app.state["metrics"] = metrics
     setup_dishka(container, app)
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
+    context = RequestContextMiddleware(app.asgi_handler, metrics)
+    app.asgi_handler = context
     return app

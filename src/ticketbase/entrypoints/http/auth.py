@@ -8,6 +8,7 @@ from litestar import Request
 
 from ticketbase.application.context import Actor, RequestMeta
 from ticketbase.application.identity.check_session import CheckSession
+from ticketbase.application.ports.cache import record_deadline
 from ticketbase.application.ports.security import TokenService
 from ticketbase.domain.identity.permissions import effective_permissions
 from ticketbase.domain.shared.errors import Unauthenticated
@@ -31,6 +32,7 @@ async def actor_from_request(
     claims = tokens.verify_access_token(token.strip())
     # A session ended anywhere (logout, password change, removal) stops here at once.
     await check_session(claims.user_id, claims.session_id)
+    record_deadline(claims.expires_at)  # an answer cached for this token dies with it
     return Actor(
         user_id=claims.user_id,
         session_id=claims.session_id,

@@ -256,7 +256,12 @@ class AuthController(Controller):
     async def logout(self, actor: FromDishka[Actor], use_case: FromDishka[EndSession]) -> None:
         await use_case(actor)
 
-    @get("/me", security=BEARER, summary="The caller, its membership and organization")
+    @get(
+        "/me",
+        security=BEARER,
+        summary="The caller, its membership and organization",
+        opt={"response_cache": True},  # see entrypoints/http/response_cache.py
+    )
     async def me(self, actor: FromDishka[Actor], use_case: FromDishka[GetMe]) -> MeResponse:
         me = await use_case(actor)
         return MeResponse(

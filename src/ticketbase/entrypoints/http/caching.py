@@ -13,6 +13,12 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
+def etag_matches(if_none_match: str, tag: str) -> bool:
+    """Whether an ``If-None-Match`` value names ``tag`` (weak comparison, as RFC 9110 asks)."""
+    given = if_none_match.strip()
+    return given == "*" or tag in {t.strip().removeprefix("W/") for t in given.split(",")}
+
+
 def cached_json(
     request: Request[Any, Any, Any], value: object, *, max_age: int = 60
 ) -> Response[bytes]:
@@ -24,7 +30,6 @@ def cached_json(
         "cache-control": f"public, max-age={max_age}",
         "vary": "host, x-organization",
     }
-    given = request.headers.get("if-none-match", "")
-    if tag in {t.strip().removeprefix("W/") for t in given.split(",")} or given.strip() == "*":
+    if etag_matches(request.headers.get("if-none-match", ""), tag):
         return Response(b"", status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)

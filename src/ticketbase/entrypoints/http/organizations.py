@@ -193,6 +193,7 @@ class OrganizationController(Controller):
             ),
             304: ResponseSpec(None, description="Not modified: the `If-None-Match` tag matches"),
         },
+        opt={"response_cache": True},  # see entrypoints/http/response_cache.py
     )
     async def by_domain(
         self,

@@ -11,7 +11,7 @@ import os
 import re
 import time
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import structlog
@@ -26,7 +26,15 @@ from litestar.types import (
     Send,
 )
 
+from ticketbase.application.ports.cache import read_record
+from ticketbase.entrypoints.http.caching import etag_matches
 from ticketbase.entrypoints.http.metrics import HttpMetrics
+from ticketbase.entrypoints.http.response_cache import (
+    CachedResponse,
+    ResponseCache,
+    ResponseKey,
+    response_key,
+)
 
 API_VERSION = "1"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -73,14 +81,21 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, metrics: HttpMetrics | None) -> None:
         self._app = app
         self._metrics = metrics
+        self.responses: ResponseCache | None = None  # set once the app has started
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await self._app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        given = headers.get("x-request-id", "")
-        request_id = given if _VALID_REQUEST_ID.match(given) else new_request_id()
+        given = asked = if_none_match = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                given = value.decode("latin-1")
+            elif name == b"api-version":
+                asked = value.decode("latin-1")
+            elif name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+        request_id = given if given and _VALID_REQUEST_ID.match(given) else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -91,22 +106,22 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                out = list(message.get("headers", []))
-                present = {k.lower() for k, _ in out}
-                out.append((b"x-request-id", request_id.encode()))
-                out.append((b"api-version", API_VERSION.encode()))
-                out.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
-                if b"content-security-policy" not in present:
-                    out.append(_API_CSP)
-                message["headers"] = out
+                message = {**message, "headers": _with_our_headers(message, request_id)}
             await send(message)
 
         try:
-            asked = headers.get("api-version")
             if asked is not None and asked.strip() != API_VERSION:
                 await _unsupported_version(send_with_headers, request_id, asked)
-            else:
+                return
+            key = None
+            if self.responses is not None and scope["method"] == "GET":
+                key = response_key(scope["path"], scope["query_string"], scope["headers"])
+            if key is None or self.responses is None:
                 await self._app(scope, receive, send_with_headers)
+            else:
+                await self._cached(
+                    self.responses, key, if_none_match, scope, receive, send_with_headers
+                )
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"
@@ -121,6 +136,68 @@ class RequestContextMiddleware:
                 duration_ms=round(elapsed * 1000, 2),
             )
             structlog.contextvars.clear_contextvars()
+
+    async def _cached(
+        self,
+        responses: ResponseCache,
+        key: ResponseKey,
+        if_none_match: str | None,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        hit = responses.get(key)
+        if hit is not None:
+            scope["path_template"] = hit.route
+            await _replay(hit, if_none_match, send)
+            return
+        ticket = responses.ticket()
+        messages: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            messages.append(message)
+            await send(message)
+
+        with read_record() as record:
+            await self._app(scope, receive, capture)
+        handler = scope.get("route_handler")
+        start = cast("HTTPResponseStartEvent", messages[0]) if messages else None
+        if start is None or start["status"] != 200 or handler is None:
+            return
+        if handler.opt.get("response_cache"):
+            body = b"".join(cast("HTTPResponseBodyEvent", m)["body"] for m in messages[1:])
+            headers = list(start.get("headers", []))
+            responses.put(ticket, key, scope["path_template"], headers, body, record)
+
+
+def _with_our_headers(start: Message, request_id: str) -> list[tuple[bytes, bytes]]:
+    out: list[tuple[bytes, bytes]] = list(cast("HTTPResponseStartEvent", start).get("headers", []))
+    present = {k.lower() for k, _ in out}
+    out.append((b"x-request-id", request_id.encode()))
+    out.append((b"api-version", API_VERSION.encode()))
+    out.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
+    if b"content-security-policy" not in present:
+        out.append(_API_CSP)
+    return out
+
+
+async def _replay(hit: CachedResponse, if_none_match: str | None, send: Send) -> None:
+    if (
+        hit.etag is not None
+        and if_none_match is not None
+        and etag_matches(if_none_match, hit.etag.decode("latin-1"))
+    ):
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 304,
+                "headers": hit.not_modified_headers(),
+            }
+        )
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": hit.headers})
+    await send({"type": "http.response.body", "body": hit.body, "more_body": False})
 
 
 async def _unsupported_version(send: Send, request_id: str, asked: str) -> None:
