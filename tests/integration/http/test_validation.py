@@ -138,6 +138,18 @@ async def test_a_body_that_is_not_json_is_400(client: httpx.AsyncClient) -> None
         assert "errors" not in body
 
 
+@pytest.mark.parametrize("if_match", ['"abc"', "*", '"1", "2"'])
+async def test_an_if_match_header_that_cannot_be_read_is_400(
+    client: httpx.AsyncClient, tenant: Tenant, if_match: str
+) -> None:
+    response = await client.put(
+        f"/api/organizations/{tenant.organization.id}",
+        json={"name": "Renamed"},
+        headers={**tenant.auth(), "if-match": if_match},
+    )
+    assert_problem(response, 400, "bad_request")
+
+
 async def test_no_body_where_one_is_needed_is_400(client: httpx.AsyncClient) -> None:
     response = await client.post(REGISTER, headers={"content-type": "application/json"})
     assert_problem(response, 400, "bad_request")

@@ -54,12 +54,12 @@ class DepartmentPage(PageResponse):
     items: list[DepartmentResponse]
 
 
-class CreateDepartmentRequest(Wire, forbid_unknown_fields=True):
+class CreateDepartmentRequest(Wire):
     name: str
     parent_id: UUID | None = None
 
 
-class UpdateDepartmentRequest(Wire, forbid_unknown_fields=True):
+class UpdateDepartmentRequest(Wire):
     """Absent fields stay as they are; ``"parentId": null`` moves to the root level."""
 
     name: str | msgspec.UnsetType = msgspec.UNSET

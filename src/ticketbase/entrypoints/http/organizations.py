@@ -81,7 +81,7 @@ class OrganizationPage(PageResponse):
     items: list[OrganizationResponse]
 
 
-class UpdateOrganizationRequest(Wire, forbid_unknown_fields=True):
+class UpdateOrganizationRequest(Wire):
     name: str | msgspec.UnsetType = msgspec.UNSET
     settings: SettingsWire | msgspec.UnsetType = msgspec.UNSET
     branding: BrandingWire | msgspec.UnsetType = msgspec.UNSET

@@ -91,7 +91,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     detail: str
     code: str
     requestId: str
-    errors: list[FieldError] | None = None
+    # Absent when there are none (never null), so the schema says "optional", not "nullable".
+    errors: list[FieldError] | msgspec.UnsetType = msgspec.UNSET
 
 
 _DOCUMENTED = {
@@ -149,7 +150,7 @@ def problem_response(
         detail=detail,
         code=code,
         requestId=request_id_of(request.scope),
-        errors=errors,
+        errors=errors if errors else msgspec.UNSET,
     )
     return Response(
         content=msgspec.json.encode(body),

@@ -42,7 +42,7 @@ class UserPage(PageResponse):
     items: list[UserResponse]
 
 
-class CreateUserRequest(Wire, forbid_unknown_fields=True):
+class CreateUserRequest(Wire):
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
     full_name: Name
     role: Role
@@ -50,7 +50,7 @@ class CreateUserRequest(Wire, forbid_unknown_fields=True):
     password: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
 
 
-class UpdateUserRequest(Wire, forbid_unknown_fields=True):
+class UpdateUserRequest(Wire):
     full_name: Name | msgspec.UnsetType = msgspec.UNSET
     role: Role | msgspec.UnsetType = msgspec.UNSET
     department_id: UUID | msgspec.UnsetType | None = msgspec.UNSET

@@ -1,8 +1,10 @@
-"""Optimistic concurrency on the wire: ``If-Match: "<version>"``."""
+"""Optimistic concurrency on the wire: ``If-Match: "<version>"``.
+
+A header that cannot be read is a malformed request (400, API.md), not an invalid value."""
 
 from __future__ import annotations
 
-from ticketbase.domain.shared.errors import RuleViolated
+from litestar.exceptions import HTTPException
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -10,5 +12,7 @@ def expected_version(if_match: str | None) -> int | None:
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
     if not (value.isascii() and value.isdigit()) or len(value) > 9:
-        raise RuleViolated('If-Match carries the version, e.g. "3"', field="If-Match")
+        raise HTTPException(
+            status_code=400, detail='the If-Match header carries one version, e.g. "3"'
+        )
     return int(value)
