@@ -27,6 +27,7 @@ from ticketbase.application.ports.cache import (
     session_tag,
     user_tag,
 )
+from ticketbase.application.ports.outbox import OutboxMessage
 from ticketbase.application.ports.unit_of_work import (
     MembershipSummary,
     OneTimeToken,
@@ -60,6 +61,7 @@ class MemoryState:
     one_time_tokens: dict[bytes, OneTimeToken] = field(default_factory=dict)
     security_events: list[SecurityEvent] = field(default_factory=list)
     departments: dict[OrganizationId, dict[DepartmentId, Department]] = field(default_factory=dict)
+    outbox: list[tuple[OrganizationId, OutboxMessage]] = field(default_factory=list)
 
 
 class _Transaction:
@@ -156,12 +158,21 @@ class MemoryAuditLog:
         return Page.from_rows(found[: page.fetch], page, key=lambda e: e.id)
 
 
+class MemoryOutbox:
+    def __init__(self, tx: _Transaction, organization_id: OrganizationId) -> None:
+        self._tx, self._id = tx, organization_id
+
+    async def add(self, message: OutboxMessage) -> None:
+        self._tx.state.outbox.append((self._id, message))
+
+
 class MemoryTenantTransaction(_Transaction):
     def __init__(self, database: MemoryDatabase, organization_id: OrganizationId) -> None:
         super().__init__(database)
         self.organizations = MemoryOrganizationRepository(self, organization_id)
         self.memberships = MemoryMembershipRepository(self.state, organization_id)
         self.audit = MemoryAuditLog(self, organization_id)
+        self.outbox = MemoryOutbox(self, organization_id)
         self.departments = MemoryDepartmentRepository(self.state, organization_id)
 
 

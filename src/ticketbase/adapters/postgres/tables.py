@@ -53,6 +53,20 @@ users = Table(
     Column("password_changed_at", DateTime(timezone=True)),
 )
 
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("topic", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("available_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

@@ -30,6 +30,7 @@ from ticketbase.adapters.postgres.organizations import (
     PostgresOrganizationRepository,
     organization_from_row,
 )
+from ticketbase.adapters.postgres.outbox import PostgresOutbox
 from ticketbase.adapters.postgres.tables import sessions
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.cache import ChangeFeed
@@ -114,6 +115,7 @@ class PostgresTenantTransaction(_Transaction):
         self.organizations = PostgresOrganizationRepository(connection, self.changes)
         self.memberships = PostgresMembershipRepository(connection, self.changes)
         self.audit = PostgresAuditLog(connection, organization_id)
+        self.outbox = PostgresOutbox(connection, organization_id)
         self.departments = PostgresDepartmentRepository(connection, organization_id)
 
 

@@ -47,6 +47,16 @@ def organization_tag(organization_id: UUID) -> str:
     return f"organization:{organization_id}"
 
 
+def event_tag(event_id: UUID) -> str:
+    """An event with its ticket types (and their availability) and promo codes."""
+    return f"event:{event_id}"
+
+
+def events_tag(organization_id: UUID) -> str:
+    """The organization's lists of events (a new event, a status or date change)."""
+    return f"events:{organization_id}"
+
+
 # Carried by cached *absences* (an unknown host or slug): any organization created or changed
 # may be the one that was missing.
 ANY_ORGANIZATION = "organization:*"

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditLog, SecurityEventLog
+from ticketbase.application.ports.outbox import Outbox
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
 from ticketbase.domain.identity.organization import Organization
@@ -257,6 +258,9 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
 
 # --- the cross-tenant door -------------------------------------------------------------------
