@@ -5,7 +5,8 @@ security, like 0002. Inventory lives in columns that only conditional UPDATEs ch
 (``sold``/``held``; ``uses`` of a promo code): the CHECK constraints are the last line that
 makes an oversell impossible even for a buggy statement. The event carries its own
 ``sold``/``held`` for the capacity bound, so a checkout never locks the event row beyond one
-conditional UPDATE.
+conditional UPDATE. ``position`` keeps an event's ticket types and promo codes in the order
+they were added.
 
 The outbox keeps side effects (``event.published``, ``event.cancelled``, emails, …) written in
 the business transaction; the worker delivers them.
@@ -50,6 +51,8 @@ UPGRADE = [
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL,
         published_at timestamptz,
+        cancelled_at timestamptz,
+        archived_at timestamptz,
         PRIMARY KEY (organization_id, id),
         CONSTRAINT uq_events_slug UNIQUE (organization_id, slug),
         CONSTRAINT ck_events_ends_after_start CHECK (ends_at > starts_at),
@@ -106,6 +109,7 @@ UPGRADE = [
         uses integer NOT NULL DEFAULT 0 CHECK (uses >= 0),
         valid_from timestamptz,
         valid_until timestamptz,
+        position integer NOT NULL DEFAULT 0,
         version integer NOT NULL DEFAULT 1,
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL,
@@ -115,6 +119,8 @@ UPGRADE = [
         CONSTRAINT uq_promo_codes_code UNIQUE (organization_id, event_id, code),
         CONSTRAINT ck_promo_codes_one_discount
             CHECK ((discount_percent IS NULL) <> (discount_amount IS NULL)),
+        CONSTRAINT ck_promo_codes_amount_currency
+            CHECK ((discount_amount IS NULL) = (currency IS NULL)),
         CONSTRAINT ck_promo_codes_uses CHECK (max_uses IS NULL OR uses <= max_uses)
     )
     """,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.exc import IntegrityError
 
+from ticketbase.domain.events.errors import CapacityBelowSold, MaxUsesBelowUses, QuantityBelowSold
 from ticketbase.domain.shared.errors import Conflict, DomainError
 
 _BY_CONSTRAINT: dict[str, tuple[str, str]] = {
@@ -22,6 +25,24 @@ _BY_CONSTRAINT: dict[str, tuple[str, str]] = {
         "departmentId",
         "the department is gone, or still has members",
     ),
+    "uq_events_slug": ("slug", "another event of this organization has this slug"),
+    "uq_promo_codes_code": ("code", "this event already has this code"),
+}
+
+# Checks the domain makes on what it read, which only a sale or a redemption landing before the
+# write can break: the same refusal as when the domain sees it.
+_RACES: dict[str, Callable[[], DomainError]] = {
+    "ck_events_capacity": lambda: CapacityBelowSold(
+        "tickets were sold meanwhile: the capacity cannot go below those sold or held",
+        field="capacity",
+    ),
+    "ck_ticket_types_inventory": lambda: QuantityBelowSold(
+        "tickets were sold meanwhile: the quantity cannot go below those sold or held",
+        field="quantity",
+    ),
+    "ck_promo_codes_uses": lambda: MaxUsesBelowUses(
+        "the code was used meanwhile: the maximum cannot go below its uses", field="maxUses"
+    ),
 }
 
 
@@ -32,7 +53,11 @@ def constraint_name(error: IntegrityError) -> str | None:
 
 
 def as_domain_error(error: IntegrityError) -> DomainError | None:
-    known = _BY_CONSTRAINT.get(constraint_name(error) or "")
+    name = constraint_name(error) or ""
+    race = _RACES.get(name)
+    if race is not None:
+        return race()
+    known = _BY_CONSTRAINT.get(name)
     if known is None:
         return None
     field, detail = known
