@@ -25,6 +25,11 @@ from ticketbase.adapters.postgres.accounts import (
 from ticketbase.adapters.postgres.audit import PostgresAuditLog
 from ticketbase.adapters.postgres.constraint_errors import as_domain_error
 from ticketbase.adapters.postgres.departments import PostgresDepartmentRepository
+from ticketbase.adapters.postgres.events import (
+    PostgresEventRepository,
+    PostgresPromoCodeRepository,
+    PostgresTicketTypeRepository,
+)
 from ticketbase.adapters.postgres.memberships import PostgresMembershipRepository
 from ticketbase.adapters.postgres.organizations import (
     PostgresOrganizationRepository,
@@ -117,6 +122,9 @@ class PostgresTenantTransaction(_Transaction):
         self.audit = PostgresAuditLog(connection, organization_id)
         self.outbox = PostgresOutbox(connection, organization_id)
         self.departments = PostgresDepartmentRepository(connection, organization_id)
+        self.events = PostgresEventRepository(connection, organization_id, self.changes)
+        self.ticket_types = PostgresTicketTypeRepository(connection, organization_id, self.changes)
+        self.promo_codes = PostgresPromoCodeRepository(connection, organization_id, self.changes)
 
 
 class PostgresSystemLookups:
