@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from ticketbase.adapters.memory.accounts import (
     MemoryMembershipRepository,
@@ -17,11 +18,18 @@ from ticketbase.adapters.memory.accounts import (
     MemoryUserRepository,
 )
 from ticketbase.adapters.memory.departments import MemoryDepartmentRepository
+from ticketbase.adapters.memory.events import (
+    MemoryEventRepository,
+    MemoryPromoCodeRepository,
+    MemoryTicketTypeRepository,
+)
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
 from ticketbase.application.ports.cache import (
     ANY_ORGANIZATION,
     ChangeFeed,
+    event_tag,
+    events_tag,
     member_tag,
     organization_tag,
     session_tag,
@@ -33,6 +41,9 @@ from ticketbase.application.ports.unit_of_work import (
     OneTimeToken,
     SessionStatus,
 )
+from ticketbase.domain.events.event import Event
+from ticketbase.domain.events.promo_code import PromoCode
+from ticketbase.domain.events.ticket_type import TicketType
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership
 from ticketbase.domain.identity.organization import Organization, OrganizationStatus
@@ -41,9 +52,12 @@ from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.errors import Conflict, StaleVersion
 from ticketbase.domain.shared.ids import (
     DepartmentId,
+    EventId,
     MembershipId,
     OrganizationId,
+    PromoCodeId,
     SessionId,
+    TicketTypeId,
     UserId,
 )
 from ticketbase.domain.shared.values import Slug
@@ -62,6 +76,9 @@ class MemoryState:
     security_events: list[SecurityEvent] = field(default_factory=list)
     departments: dict[OrganizationId, dict[DepartmentId, Department]] = field(default_factory=dict)
     outbox: list[tuple[OrganizationId, OutboxMessage]] = field(default_factory=list)
+    events: dict[OrganizationId, dict[EventId, Event]] = field(default_factory=dict)
+    ticket_types: dict[OrganizationId, dict[TicketTypeId, TicketType]] = field(default_factory=dict)
+    promo_codes: dict[OrganizationId, dict[PromoCodeId, PromoCode]] = field(default_factory=dict)
 
 
 class _Transaction:
@@ -94,6 +111,32 @@ def _changed_tags(before: MemoryState, after: MemoryState) -> set[str]:
     for i, o in after.organizations.items():
         if before.organizations.get(i) != o:
             tags |= {organization_tag(i), ANY_ORGANIZATION}
+    for organization_id, mine in after.events.items():
+        old = before.events.get(organization_id, {})
+        for event_id, event in mine.items():
+            if old.get(event_id) != event:
+                tags |= {event_tag(event_id), events_tag(organization_id)}
+    tags |= _changed_in_events(before.ticket_types, after.ticket_types)
+    tags |= _changed_in_events(before.promo_codes, after.promo_codes)
+    return tags
+
+
+_K = TypeVar("_K", TicketTypeId, PromoCodeId)
+_R = TypeVar("_R", TicketType, PromoCode)
+
+
+def _changed_in_events(
+    before: dict[OrganizationId, dict[_K, _R]], after: dict[OrganizationId, dict[_K, _R]]
+) -> set[str]:
+    """Ticket types and promo codes show on their event's page: one added, changed or removed
+    changes the event's tag."""
+    tags: set[str] = set()
+    for organization_id in before.keys() | after.keys():
+        old, new = before.get(organization_id, {}), after.get(organization_id, {})
+        for key in old.keys() | new.keys():
+            was, now = old.get(key), new.get(key)
+            if was != now:
+                tags.update(event_tag(row.event_id) for row in (was, now) if row is not None)
     return tags
 
 
@@ -174,6 +217,9 @@ class MemoryTenantTransaction(_Transaction):
         self.audit = MemoryAuditLog(self, organization_id)
         self.outbox = MemoryOutbox(self, organization_id)
         self.departments = MemoryDepartmentRepository(self.state, organization_id)
+        self.events = MemoryEventRepository(self.state, organization_id)
+        self.ticket_types = MemoryTicketTypeRepository(self.state, organization_id)
+        self.promo_codes = MemoryPromoCodeRepository(self.state, organization_id)
 
 
 class MemorySystemQueries(_Transaction):

@@ -17,6 +17,11 @@ from typing import Protocol
 
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditLog, SecurityEventLog
+from ticketbase.application.ports.events import (
+    EventRepository,
+    PromoCodeRepository,
+    TicketTypeRepository,
+)
 from ticketbase.application.ports.outbox import Outbox
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
@@ -255,6 +260,15 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def departments(self) -> DepartmentRepository: ...
+
+    @property
+    def events(self) -> EventRepository: ...
+
+    @property
+    def ticket_types(self) -> TicketTypeRepository: ...
+
+    @property
+    def promo_codes(self) -> PromoCodeRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...
