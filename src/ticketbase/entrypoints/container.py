@@ -38,6 +38,26 @@ from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
 from ticketbase.adapters.system import SystemClock, Uuid7Generator
 from ticketbase.application.context import Actor
+from ticketbase.application.events.archive_event import ArchiveEvent
+from ticketbase.application.events.cancel_event import CancelEvent
+from ticketbase.application.events.create_event import CreateEvent
+from ticketbase.application.events.create_promo_code import CreatePromoCode
+from ticketbase.application.events.create_ticket_type import CreateTicketType
+from ticketbase.application.events.delete_promo_code import DeletePromoCode
+from ticketbase.application.events.delete_ticket_type import DeleteTicketType
+from ticketbase.application.events.get_event import GetEvent
+from ticketbase.application.events.get_public_event import GetPublicEvent, PublicEventCache
+from ticketbase.application.events.list_events import ListEvents
+from ticketbase.application.events.list_promo_codes import ListPromoCodes
+from ticketbase.application.events.list_public_events import (
+    ListPublicEvents,
+    PublicEventListCache,
+)
+from ticketbase.application.events.list_ticket_types import ListTicketTypes
+from ticketbase.application.events.publish_event import PublishEvent
+from ticketbase.application.events.update_event import UpdateEvent
+from ticketbase.application.events.update_promo_code import UpdatePromoCode
+from ticketbase.application.events.update_ticket_type import UpdateTicketType
 from ticketbase.application.identity.account_emails import LinkPolicy
 from ticketbase.application.identity.check_session import (
     CheckSession,
@@ -208,6 +228,14 @@ class InfrastructureProvider(Provider):
         return TaggedCache(hub)
 
     @provide
+    def public_event_cache(self, hub: CacheHub) -> PublicEventCache:
+        return TaggedCache(hub)
+
+    @provide
+    def public_event_list_cache(self, hub: CacheHub) -> PublicEventListCache:
+        return TaggedCache(hub, max_entries=10_000)
+
+    @provide
     def response_cache(self, hub: CacheHub) -> ResponseCache:
         return ResponseCache(TaggedCache(hub, max_entries=20_000))
 
@@ -316,6 +344,9 @@ class IdentityPolicyProvider(Provider):
     password_services = provide(PasswordServices)
     log_in = provide(LogIn)  # APP scope: it keeps one dummy hash for unknown emails
     check_session = provide(CheckSession)
+    # APP scope: the storefront's reads keep their caches for the process's life.
+    get_public_event = provide(GetPublicEvent)
+    list_public_events = provide(ListPublicEvents)
 
     @provide
     def watch_ended_sessions(
@@ -353,6 +384,21 @@ class UseCaseProvider(Provider):
     def purge_ended_sessions(self, uow: UnitOfWork, clock: Clock) -> PurgeEndedSessions:
         return PurgeEndedSessions(uow, clock)
 
+    create_event = provide(CreateEvent)
+    update_event = provide(UpdateEvent)
+    publish_event = provide(PublishEvent)
+    cancel_event = provide(CancelEvent)
+    archive_event = provide(ArchiveEvent)
+    list_events = provide(ListEvents)
+    get_event = provide(GetEvent)
+    list_ticket_types = provide(ListTicketTypes)
+    create_ticket_type = provide(CreateTicketType)
+    update_ticket_type = provide(UpdateTicketType)
+    delete_ticket_type = provide(DeleteTicketType)
+    list_promo_codes = provide(ListPromoCodes)
+    create_promo_code = provide(CreatePromoCode)
+    update_promo_code = provide(UpdatePromoCode)
+    delete_promo_code = provide(DeletePromoCode)
     create_organization = provide(CreateOrganization)
     get_organization = provide(GetOrganization)
     update_organization = provide(UpdateOrganization)
