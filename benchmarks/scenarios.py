@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from dishka import AsyncContainer
@@ -144,6 +145,64 @@ async def me(context: Context) -> Sequence[Request]:
     return [Request("GET", "/api/auth/me", (("authorization", f"Bearer {token}"),))]
 
 
+async def _owner_token(context: Context, slug: str) -> str:
+    await register(context, slug)
+    request = login_request(slug)
+    async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
+        response = await client.post(request.path, content=request.body, headers=request.headers)
+        response.raise_for_status()
+        return str(response.json()["tokens"]["accessToken"])
+
+
+async def _published_event(client: httpx.AsyncClient, token: str, name: str, days: int) -> str:
+    """A published event with two ticket types, created over HTTP; returns its slug."""
+    auth = {"authorization": f"Bearer {token}"}
+    starts = datetime.now(UTC) + timedelta(days=days)
+    created = await client.post(
+        "/api/events",
+        headers=auth,
+        json={
+            "name": name,
+            "description": "A benchmark event",
+            "venue": {"name": "Hall", "address": "1 Main St", "city": "Lisbon", "country": "PT"},
+            "startsAt": starts.isoformat(),
+            "endsAt": (starts + timedelta(hours=3)).isoformat(),
+            "timezone": "Europe/Lisbon",
+        },
+    )
+    created.raise_for_status()
+    event = created.json()
+    for ticket_type in ("General", "VIP"):
+        added = await client.post(
+            f"/api/events/{event['id']}/ticket-types",
+            headers=auth,
+            json={
+                "name": ticket_type,
+                "price": {"amount": 2500, "currency": "EUR"},
+                "quantity": 500,
+            },
+        )
+        added.raise_for_status()
+    published = await client.post(f"/api/events/{event['id']}/publish", headers=auth)
+    published.raise_for_status()
+    return str(event["slug"])
+
+
+async def public_event(context: Context) -> Sequence[Request]:
+    token = await _owner_token(context, "bench-shop")
+    async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
+        slug = await _published_event(client, token, "Bench Festival", 30)
+    return [Request("GET", f"/api/events/{slug}", (("x-organization", "bench-shop"),))]
+
+
+async def staff_events(context: Context) -> Sequence[Request]:
+    token = await _owner_token(context, "bench-staff")
+    async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
+        for day in range(1, 26):
+            await _published_event(client, token, f"Staff Bench {day}", day + 10)
+    return [Request("GET", "/api/events?limit=20", (("authorization", f"Bearer {token}"),))]
+
+
 LOGIN_CONCURRENCY = 8
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -168,4 +227,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         f"({AUTH_RATE_LIMIT[0]}, 30/1m by default) is raised for this run",
     ),
     Scenario("me", API, me, baseline="bare", ratio_goal=0.40, p99_goal_ms=50),
+    # On-sale time: thousands of buyers open the same event page at once.
+    Scenario(
+        "public-event",
+        API,
+        public_event,
+        baseline="bare",
+        ratio_goal=0.50,
+        p99_goal_ms=50,
+        note="GET /api/events/{slug} without a token (X-Organization); availability <= 1 s old",
+    ),
+    Scenario(
+        "staff-events",
+        API,
+        staff_events,
+        baseline="bare",
+        note="GET /api/events?limit=20 with an owner token: 25 published events",
+    ),
 )

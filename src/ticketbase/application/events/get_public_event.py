@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ticketbase.application.events.storefront_cache import Snapshot
+from ticketbase.application.events.storefront_cache import SingleFlight, Snapshot
 from ticketbase.application.events.views import PublicEventView, public_event_view
-from ticketbase.application.ports.cache import Cache, event_tag, events_tag
+from ticketbase.application.ports.cache import Cache, CacheTicket, event_tag, events_tag
 from ticketbase.application.ports.system import Clock
 from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.domain.events.errors import EventNotFound
@@ -28,6 +28,7 @@ PublicEventCache = Cache[tuple[OrganizationId, str], Snapshot[PublicEventView | 
 class GetPublicEvent:
     def __init__(self, uow: UnitOfWork, cache: PublicEventCache, clock: Clock) -> None:
         self._uow, self._cache, self._clock = uow, cache, clock
+        self._flights: SingleFlight[Snapshot[PublicEventView | None]] = SingleFlight()
 
     async def __call__(self, organization_id: OrganizationId, slug: str) -> PublicEventView:
         try:
@@ -35,18 +36,21 @@ class GetPublicEvent:
         except RuleViolated:
             raise EventNotFound("no such event") from None
         now = self._clock.now()
-        snapshot = self._cache.get((organization_id, wanted.value))
+        key = (organization_id, wanted.value)
+        snapshot = self._cache.get(key)
         if snapshot is None or not snapshot.is_fresh(now):
-            snapshot = await self._read(organization_id, wanted, now)
+            ticket = self._cache.ticket()
+            snapshot = await self._flights.run(
+                key, ticket, lambda: self._read(organization_id, wanted, now, ticket)
+            )
         view = snapshot.serve()
         if view is None:
             raise EventNotFound("no such event")
         return view
 
     async def _read(
-        self, organization_id: OrganizationId, slug: Slug, now: datetime
+        self, organization_id: OrganizationId, slug: Slug, now: datetime, ticket: CacheTicket
     ) -> Snapshot[PublicEventView | None]:
-        ticket = self._cache.ticket()
         view: PublicEventView | None = None
         tags = [events_tag(organization_id)]
         async with self._uow.for_tenant(organization_id) as tx:
@@ -56,6 +60,6 @@ class GetPublicEvent:
                 if event.status is EventStatus.PUBLISHED:
                     ticket_types = await tx.ticket_types.of_event(event.id)
                     view = public_event_view(event, ticket_types, now)
-        snapshot = Snapshot(now, view)
+        snapshot = Snapshot(now, view, tuple(tags))
         self._cache.put(ticket, (organization_id, slug.value), snapshot, tags)
         return snapshot
