@@ -386,3 +386,27 @@ async def test_an_unknown_storefront_is_404(client: httpx.AsyncClient) -> None:
         404,
         "not_found",
     )
+
+
+async def test_a_verified_custom_domain_serves_the_storefront(
+    app: object, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    from ticketbase.application.identity.verify_custom_domain import VerifyCustomDomain
+
+    event = await published_event(client, tenant)
+    domain = f"tickets-{uuid.uuid4().hex[:8]}.example.org"
+    await client.put(
+        f"/api/organizations/{tenant.organization.id}",
+        json={"customDomains": [domain]},
+        headers=tenant.auth(),
+    )
+    path = f"/api/events/{event['slug']}"
+    assert_problem(await client.get(path, headers={"host": domain}), 404, "not_found")
+    async with app.state.dishka_container() as request:  # type: ignore[attr-defined]
+        verify = await request.get(VerifyCustomDomain)
+        await verify(tenant.organization.slug.value, domain)
+    served = await client.get(path, headers={"host": domain})
+    assert served.status_code == 200, served.text
+    assert served.json()["id"] == event["id"]
+    listed = await client.get("/api/events", headers={"host": domain})
+    assert [e["id"] for e in listed.json()["items"]] == [event["id"]]
