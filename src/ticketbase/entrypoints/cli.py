@@ -1,14 +1,16 @@
-"""``ticketbase serve | migrate | worker | create-platform-admin | verify-domain``."""
+"""``ticketbase serve | migrate | worker | create-platform-admin | verify-domain | seed-demo``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import secrets
 import sys
 
 import structlog
 
+from ticketbase.domain.shared.errors import DomainError
 from ticketbase.entrypoints.container import (
     check_settings,
     database,
@@ -92,6 +94,74 @@ def verify_domain(settings: Settings, organization: str, domain: str) -> None:
         asyncio.run(main(ready))
 
 
+def seed_demo(settings: Settings, slug: str, email: str, password_stdin: bool) -> None:
+    from ticketbase.application.demo.seed_demo import SeedDemo, SeedDemoCommand, SeededDemo
+    from ticketbase.application.events.create_event import CreateEvent
+    from ticketbase.application.events.create_ticket_type import CreateTicketType
+    from ticketbase.application.events.publish_event import PublishEvent
+    from ticketbase.application.identity.register import Register
+    from ticketbase.application.identity.resolve_organization import ResolveOrganization
+    from ticketbase.application.identity.session_management import EndSession
+    from ticketbase.application.identity.update_organization import UpdateOrganization
+    from ticketbase.application.ports.system import Clock
+
+    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    password = given if given is not None else secrets.token_urlsafe(18)
+
+    async def main(ready: Settings) -> SeededDemo:
+        container = make_container(ready.with_development_secrets())
+        try:
+            async with container() as request:
+                seed = SeedDemo(
+                    await request.get(ResolveOrganization),
+                    await request.get(Clock),
+                    await request.get(Register),
+                    await request.get(UpdateOrganization),
+                    await request.get(CreateEvent),
+                    await request.get(CreateTicketType),
+                    await request.get(PublishEvent),
+                    await request.get(EndSession),
+                )
+                return await seed(SeedDemoCommand(password=password, slug=slug, email=email))
+        finally:
+            await container.close()
+
+    with database(settings) as ready:
+        migrate_database(ready)
+        demo = asyncio.run(main(ready))
+
+    api = f"http://{_url_host(settings.host)}:{settings.port}"
+    org = demo.organization.slug.value
+    event = demo.event.slug.value
+    shown = "(the one given on stdin)" if given is not None else f"{password}  (shown only once)"
+    print(
+        f"""Demo organization "{demo.organization.name}" ({org}) with a published event is ready.
+
+  Owner email   {demo.owner_email}
+  Password      {shown}
+  Admin App     {settings.admin_app_url}
+  API           {api}
+
+Storefront (once `ticketbase serve` runs):
+  http://{org}.{settings.base_domain}:{settings.port}/api/events/{event}
+  curl -H 'X-Organization: {org}' {api}/api/events
+  curl -H 'X-Organization: {org}' {api}/api/events/{event}"""
+    )
+
+
+def _url_host(host: str) -> str:
+    """Where a browser reaches a server listening on ``host``."""
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - listening everywhere, reached locally
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+_CONFLICT_HINTS = {
+    "organizationSlug": "choose another with --slug",
+    "email": "choose another with --email",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ticketbase", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +174,16 @@ def main(argv: list[str] | None = None) -> int:
     verify = commands.add_parser("verify-domain", help="mark a custom domain as verified")
     verify.add_argument("--organization", required=True, help="the organization's slug")
     verify.add_argument("--domain", required=True)
+    demo = commands.add_parser(
+        "seed-demo", help="create a demo organization, its owner and a published event"
+    )
+    demo.add_argument("--slug", default="demo", help="the organization's slug (default: demo)")
+    demo.add_argument("--email", default="owner@demo.example", help="the owner's email")
+    demo.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the owner's password from stdin (default: generate one and print it)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -118,11 +198,20 @@ def main(argv: list[str] | None = None) -> int:
             worker(settings)
         elif args.command == "create-platform-admin":
             create_platform_admin(settings, args.email, args.password_stdin)
-        else:
+        elif args.command == "verify-domain":
             verify_domain(settings, args.organization, args.domain)
+        else:
+            seed_demo(settings, args.slug, args.email, args.password_stdin)
     except SettingsError as error:
         print(f"ticketbase: {error}", file=sys.stderr)
         return 2
+    except DomainError as error:  # an expected refusal: its message, not a traceback
+        hint = _CONFLICT_HINTS.get(error.field or "") if args.command == "seed-demo" else None
+        print(
+            f"ticketbase {args.command}: {error.detail}{f' ({hint})' if hint else ''}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

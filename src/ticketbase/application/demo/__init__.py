@@ -1,0 +1,1 @@
+"""Demo data for a fresh installation, made through the real use cases."""
