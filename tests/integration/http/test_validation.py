@@ -248,3 +248,22 @@ def test_every_request_struct_forbids_unknown_fields_at_every_depth(app: Litesta
             assert struct.__struct_config__.forbid_unknown_fields, struct
             checked.add(struct.__name__)
     assert {"RegisterRequest", "CreateUserRequest", "SettingsWire"} <= checked
+
+
+async def test_a_nul_character_in_text_is_422_not_500(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """PostgreSQL text cannot hold U+0000: the client's input, refused as such."""
+    registered = await client.post(
+        REGISTER,
+        json={
+            "organizationName": "Nul\u0000Corp",
+            "organizationSlug": f"nul-{uuid.uuid4().hex[:8]}",
+            "email": f"nul-{uuid.uuid4().hex[:8]}@example.com",
+            "password": PASSWORD,
+            "fullName": "Nul Person",
+        },
+    )
+    assert_problem(registered, 422, "validation_failed")
+    listed = await client.get("/api/users", params={"q": "a\u0000b"}, headers=tenant.auth())
+    assert_problem(listed, 422, "validation_failed")

@@ -44,8 +44,17 @@ from ticketbase.application.ports.unit_of_work import MembershipSummary, Session
 from ticketbase.domain.identity.membership import MembershipStatus
 from ticketbase.domain.identity.organization import Organization
 from ticketbase.domain.identity.permissions import Role
+from ticketbase.domain.shared.errors import RuleViolated
 from ticketbase.domain.shared.ids import MembershipId, OrganizationId, SessionId, UserId
 from ticketbase.domain.shared.values import Slug
+
+_CHARACTER_NOT_IN_REPERTOIRE = "22021"
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    cause = error.orig.__cause__ if error.orig is not None else None
+    return getattr(error.orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
+
 
 _SET_TENANT = text("SELECT set_config('app.organization_id', :organization_id, true)")
 
@@ -247,6 +256,9 @@ class PostgresUnitOfWork:
         except DBAPIError as error:
             if error.connection_invalidated:
                 raise DependencyUnavailable("database") from error
+            if _sqlstate(error) == _CHARACTER_NOT_IN_REPERTOIRE:
+                # PostgreSQL text and JSONB cannot hold U+0000: a client's input, not our bug.
+                raise RuleViolated("text cannot contain the NUL character (\\u0000)") from error
             raise
         finally:
             await connection.close()
