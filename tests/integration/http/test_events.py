@@ -410,3 +410,19 @@ async def test_a_verified_custom_domain_serves_the_storefront(
     assert served.json()["id"] == event["id"]
     listed = await client.get("/api/events", headers={"host": domain})
     assert [e["id"] for e in listed.json()["items"]] == [event["id"]]
+
+
+async def test_staff_reads_of_an_event_see_every_change_at_once(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """The staff view is read from the database, never replayed from the storefront's cache."""
+    event = await create_event(client, tenant)
+    auth = tenant.auth()  # one token, as an app sends it on every call
+    for reference in (event["slug"], event["id"]):
+        first = await client.get(f"/api/events/{reference}", headers=auth)
+        assert first.json()["version"] == 1
+    await client.put(f"/api/events/{event['id']}", json={"name": "Changed"}, headers=auth)
+    for reference in (event["slug"], event["id"]):
+        again = await client.get(f"/api/events/{reference}", headers=auth)
+        assert again.json()["name"] == "Changed"
+        assert again.json()["version"] == 2

@@ -31,6 +31,7 @@ from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.ids import SessionId
 from ticketbase.entrypoints.http.auth import request_meta
 from ticketbase.entrypoints.http.rate_limits import AuthRateLimitMiddleware
+from ticketbase.entrypoints.http.response_cache import PER_TOKEN
 from ticketbase.entrypoints.http.wire import BEARER, Wire
 
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
@@ -260,7 +261,7 @@ class AuthController(Controller):
         "/me",
         security=BEARER,
         summary="The caller, its membership and organization",
-        opt={"response_cache": True},  # see entrypoints/http/response_cache.py
+        opt={"response_cache": PER_TOKEN},  # see entrypoints/http/response_cache.py
     )
     async def me(self, actor: FromDishka[Actor], use_case: FromDishka[GetMe]) -> MeResponse:
         me = await use_case(actor)

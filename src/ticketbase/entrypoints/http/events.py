@@ -72,6 +72,7 @@ from ticketbase.domain.shared.values import Money, Slug
 from ticketbase.entrypoints.http.caching import cached_json
 from ticketbase.entrypoints.http.organizations import resolve_storefront
 from ticketbase.entrypoints.http.pagination import next_cursor, page_request
+from ticketbase.entrypoints.http.response_cache import ANONYMOUS
 from ticketbase.entrypoints.http.versioning import expected_version
 from ticketbase.entrypoints.http.wire import BEARER, Wire
 
@@ -555,7 +556,7 @@ class EventController(Controller):
         "/{slug:str}",
         summary="Read an event (storefront: published, by slug; staff: any, by slug or id)",
         description=PUBLIC,
-        opt={"response_cache": True},  # see entrypoints/http/response_cache.py
+        opt={"response_cache": ANONYMOUS},  # staff reads come from the database
     )
     async def get_event(
         self,

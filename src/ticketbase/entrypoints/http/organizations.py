@@ -26,6 +26,7 @@ from ticketbase.domain.shared.errors import NotFound
 from ticketbase.domain.shared.ids import OrganizationId
 from ticketbase.entrypoints.http.caching import cached_json
 from ticketbase.entrypoints.http.pagination import next_cursor, page_request
+from ticketbase.entrypoints.http.response_cache import ANONYMOUS
 from ticketbase.entrypoints.http.versioning import expected_version
 from ticketbase.entrypoints.http.wire import BEARER, PageResponse, Wire
 
@@ -193,7 +194,7 @@ class OrganizationController(Controller):
             ),
             304: ResponseSpec(None, description="Not modified: the `If-None-Match` tag matches"),
         },
-        opt={"response_cache": True},  # see entrypoints/http/response_cache.py
+        opt={"response_cache": ANONYMOUS},  # see entrypoints/http/response_cache.py
     )
     async def by_domain(
         self,

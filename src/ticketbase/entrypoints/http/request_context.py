@@ -33,6 +33,7 @@ from ticketbase.entrypoints.http.response_cache import (
     CachedResponse,
     ResponseCache,
     ResponseKey,
+    cacheable,
     response_key,
 )
 
@@ -164,7 +165,7 @@ class RequestContextMiddleware:
         start = cast("HTTPResponseStartEvent", messages[0]) if messages else None
         if start is None or start["status"] != 200 or handler is None:
             return
-        if handler.opt.get("response_cache"):
+        if cacheable(handler.opt.get("response_cache"), key):
             body = b"".join(cast("HTTPResponseBodyEvent", m)["body"] for m in messages[1:])
             headers = list(start.get("headers", []))
             responses.put(ticket, key, scope["path_template"], headers, body, record)

@@ -1,15 +1,18 @@
 """Whole answers of hot GET routes, kept per process and served without entering the framework.
 
-A route opts in with ``opt={"response_cache": True}`` when everything its answer says comes
-from the tagged caches (``application/ports/cache.py``): the storefront's tenant resolution,
-``/api/auth/me``. While such a request runs, a ``ReadRecord`` notes the tags of every cached fact
-it read (and its deadline: the token's or the session's expiry); a 200 answer is then kept under
-exactly those tags — with the ticket taken before the request started, so an answer that raced
-a change is not kept. A change naming any of the tags drops it in every process, like the facts
-it was built from. The key holds every request header such an answer depends on: the host,
-``X-Organization``, ``Authorization`` (an answer for a token is only ever served for that exact
-token, and never past its expiry), and the query string. Requests with an ``Origin`` (CORS) or a
-body take the normal path.
+A route opts in with ``opt={"response_cache": ANONYMOUS}`` (its answers to requests without a
+bearer token) or ``opt={"response_cache": PER_TOKEN}`` (every answer, each kept for its exact
+token) when everything such an answer says comes from the tagged caches
+(``application/ports/cache.py``): the storefront's tenant and event reads, ``/api/auth/me``. A
+route whose staff answers are read straight from the database (``GET /api/events/{slug}`` with a
+token) opts in for anonymous answers only. While such a request runs, a ``ReadRecord`` notes the
+tags of every cached fact it read (and its deadline: the token's or the session's expiry, the
+storefront's 1 s freshness); a 200 answer is then kept under exactly those tags — with the
+ticket taken before the request started, so an answer that raced a change is not kept. A change
+naming any of the tags drops it in every process, like the facts it was built from. The key holds
+every request header such an answer depends on: the host, ``X-Organization``, ``Authorization``
+(an answer for a token is only ever served for that exact token, and never past its expiry), and
+the query string. Requests with an ``Origin`` (CORS) or a body take the normal path.
 """
 
 from __future__ import annotations
@@ -57,6 +60,17 @@ def response_key(
         found.get(b"x-organization", b""),
         found.get(b"authorization", b""),
     )
+
+
+ANONYMOUS = "anonymous"  # a route whose staff (token) answers are read from the database
+PER_TOKEN = "per_token"  # noqa: S105 - a mode name: every answer is built from tagged caches
+
+
+def cacheable(mode: object, key: ResponseKey) -> bool:
+    """Whether an answer of a route that opted in with ``mode`` may be kept under ``key``."""
+    if mode == PER_TOKEN:
+        return True
+    return mode == ANONYMOUS and not key[4]  # key[4]: the Authorization header
 
 
 class ResponseCache:

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from ticketbase.adapters.local.cache import CacheHub, TaggedCache
 from ticketbase.application.ports.cache import ReadRecord
-from ticketbase.entrypoints.http.response_cache import ResponseCache, response_key
+from ticketbase.entrypoints.http.response_cache import (
+    ANONYMOUS,
+    PER_TOKEN,
+    ResponseCache,
+    cacheable,
+    response_key,
+)
 
 KEY = ("/api/auth/me", b"", b"h", b"", b"Bearer t")
 
@@ -55,3 +61,13 @@ def test_cors_requests_bodies_and_repeated_key_headers_take_the_framework_path()
     assert response_key("/p", b"", [(b"origin", b"https://x.example")]) is None
     assert response_key("/p", b"", [(b"content-length", b"2")]) is None
     assert response_key("/p", b"", [(b"host", b"a"), (b"host", b"b")]) is None
+
+
+def test_a_route_cached_for_anonymous_readers_never_keeps_a_token_holders_answer() -> None:
+    anonymous = ("/api/events/x", b"", b"h", b"acme", b"")
+    with_token = ("/api/events/x", b"", b"h", b"acme", b"Bearer t")
+    assert cacheable(ANONYMOUS, anonymous)
+    assert not cacheable(ANONYMOUS, with_token)
+    assert cacheable(PER_TOKEN, with_token)
+    assert not cacheable(None, anonymous)
+    assert not cacheable(True, anonymous)
