@@ -23,6 +23,7 @@ from ticketbase.adapters.memory.events import (
     MemoryPromoCodeRepository,
     MemoryTicketTypeRepository,
 )
+from ticketbase.adapters.memory.outbox import MemoryOutboxDelivery, MemoryOutboxTable
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
 from ticketbase.application.ports.cache import (
@@ -223,6 +224,16 @@ class MemoryTenantTransaction(_Transaction):
 
 
 class MemorySystemQueries(_Transaction):
+    def __init__(self, database: MemoryDatabase) -> None:
+        super().__init__(database)
+        self.outbox_delivery = MemoryOutboxDelivery(
+            lambda: database.state.outbox, database.outbox_table
+        )
+
+    async def commit(self) -> None:
+        await super().commit()
+        self.outbox_delivery.commit()
+
     async def session_status(self, session_id: SessionId) -> SessionStatus | None:
         session = self.state.sessions.get(session_id)
         if session is None:
@@ -286,6 +297,7 @@ class MemoryDatabase:
     def __init__(self, feed: ChangeFeed | None = None) -> None:
         self.state = MemoryState()
         self.feed = feed
+        self.outbox_table = MemoryOutboxTable()
 
 
 class MemoryUnitOfWork:
@@ -300,8 +312,13 @@ class MemoryUnitOfWork:
 
     @asynccontextmanager
     async def system(self) -> AsyncIterator[MemorySystemQueries]:
-        yield MemorySystemQueries(self.database)
+        tx = MemorySystemQueries(self.database)
+        try:
+            yield tx
+        finally:
+            tx.outbox_delivery.release()
 
     @asynccontextmanager
     async def lookups(self) -> AsyncIterator[MemorySystemQueries]:
-        yield MemorySystemQueries(self.database)
+        async with self.system() as tx:
+            yield tx

@@ -35,7 +35,7 @@ from ticketbase.adapters.postgres.organizations import (
     PostgresOrganizationRepository,
     organization_from_row,
 )
-from ticketbase.adapters.postgres.outbox import PostgresOutbox
+from ticketbase.adapters.postgres.outbox import PostgresOutbox, PostgresOutboxDelivery
 from ticketbase.adapters.postgres.tables import sessions
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.cache import ChangeFeed
@@ -199,7 +199,13 @@ class PostgresSystemLookups:
 
 
 class PostgresSystemQueries(_Transaction, PostgresSystemLookups):
-    """The lookups and the account stores, in one transaction."""
+    """The lookups, the account stores and the worker's outbox delivery, in one transaction."""
+
+    def __init__(
+        self, connection: AsyncConnection, transaction: AsyncTransaction, feed: ChangeFeed | None
+    ) -> None:
+        super().__init__(connection, transaction, feed)
+        self.outbox_delivery = PostgresOutboxDelivery(connection)
 
 
 class PostgresUnitOfWork:

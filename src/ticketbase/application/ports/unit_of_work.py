@@ -22,7 +22,7 @@ from ticketbase.application.ports.events import (
     PromoCodeRepository,
     TicketTypeRepository,
 )
-from ticketbase.application.ports.outbox import Outbox
+from ticketbase.application.ports.outbox import Outbox, OutboxDelivery
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
 from ticketbase.domain.identity.organization import Organization
@@ -322,7 +322,13 @@ class SystemLookups(Protocol):
 
 
 class SystemQueries(SystemLookups, AccountStores, Protocol):
-    """Cross-tenant operations, each one named and tested; nothing here is per-tenant data."""
+    """Cross-tenant operations, each one named and tested: the account stores (a person's, not
+    a tenant's) and the worker's delivery of every tenant's outbox."""
+
+    @property
+    def outbox_delivery(self) -> OutboxDelivery:
+        """The worker's claim and marks over every tenant's outbox."""
+        ...
 
 
 class UnitOfWork(Protocol):
