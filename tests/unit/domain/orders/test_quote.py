@@ -322,8 +322,11 @@ promo_codes = st.none() | st.builds(
 
 
 @settings(max_examples=300, deadline=None)
-@given(types=ticket_types(), quantities=st.lists(st.integers(1, 100), min_size=6, max_size=6),
-       promo_code=promo_codes)  # fmt: skip
+@given(
+    types=ticket_types(),
+    quantities=st.lists(st.integers(1, 100), min_size=6, max_size=6),
+    promo_code=promo_codes,
+)
 def test_totals_add_up_and_tax_is_rounded_per_line_half_even(
     types: list[TicketType], quantities: list[int], promo_code: PromoCode | None
 ) -> None:
