@@ -19,6 +19,7 @@ import msgspec
 from dishka import AsyncContainer
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from ticketbase.application.context import Actor
@@ -555,7 +556,16 @@ class EventController(Controller):
     @get(
         "/{slug:str}",
         summary="Read an event (storefront: published, by slug; staff: any, by slug or id)",
-        description=PUBLIC,
+        description=PUBLIC
+        + " The storefront's answer carries an `ETag`; `If-None-Match` with it answers 304.",
+        responses={
+            200: ResponseSpec(
+                EventResponse,
+                description="The event with its ticket types",
+                generate_examples=False,
+            ),
+            304: ResponseSpec(None, description="Not modified: the `If-None-Match` tag matches"),
+        },
         opt={"response_cache": ANONYMOUS},  # staff reads come from the database
     )
     async def get_event(
