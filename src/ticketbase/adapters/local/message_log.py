@@ -11,12 +11,13 @@ import structlog
 
 from ticketbase.application.ports.outbox import ClaimedMessage
 
-log = structlog.get_logger()
-
 
 class LogMessageHandler:
+    def __init__(self) -> None:
+        self._log = structlog.get_logger()
+
     async def __call__(self, message: ClaimedMessage) -> None:
-        log.info(
+        self._log.info(
             "outbox_message_logged",
             topic=message.topic,
             message_id=str(message.id),

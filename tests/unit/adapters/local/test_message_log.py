@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from ticketbase.adapters.local.message_log import LogMessageHandler
@@ -13,6 +15,15 @@ from ticketbase.application.ports.outbox import ClaimedMessage
 from ticketbase.domain.shared.ids import OrganizationId
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(autouse=True)
+def default_logging() -> Iterator[None]:
+    """Another test may have configured a level above INFO in this process."""
+    saved = structlog.get_config()
+    structlog.reset_defaults()
+    yield
+    structlog.configure(**saved)
 
 
 async def test_it_logs_the_message_ids_and_not_the_payload() -> None:
