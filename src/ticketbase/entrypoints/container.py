@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ticketbase.adapters.local.broadcast import BroadcastFeed
 from ticketbase.adapters.local.cache import CacheHub, TaggedCache
+from ticketbase.adapters.local.message_log import LogMessageHandler
 from ticketbase.adapters.local.probe import InProcessCacheProbe
 from ticketbase.adapters.local.rate_limiter import InProcessRateLimiter
 from ticketbase.adapters.mailbox import MailboxMailer, MailboxProbe
@@ -38,6 +39,7 @@ from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
 from ticketbase.adapters.system import SystemClock, Uuid7Generator
 from ticketbase.application.context import Actor
+from ticketbase.application.events.announcements import TOPICS as ANNOUNCEMENT_TOPICS
 from ticketbase.application.events.archive_event import ArchiveEvent
 from ticketbase.application.events.cancel_event import CancelEvent
 from ticketbase.application.events.create_event import CreateEvent
@@ -97,6 +99,11 @@ from ticketbase.application.identity.users.deactivate_user import DeactivateUser
 from ticketbase.application.identity.users.list_users import ListUsers
 from ticketbase.application.identity.users.update_user import UpdateUser
 from ticketbase.application.identity.verify_custom_domain import VerifyCustomDomain
+from ticketbase.application.outbox.deliver_outbox import (
+    DeliverOutbox,
+    DeliveryPolicy,
+    MessageHandlers,
+)
 from ticketbase.application.ports.cache import ChangeFeed
 from ticketbase.application.ports.health import DatabaseHealth, Probe
 from ticketbase.application.ports.limits import Rate, RateLimiter
@@ -138,12 +145,25 @@ def auth_route_limit(settings: Settings) -> AuthRouteLimit:
     return AuthRouteLimit(_rate(settings, "rate_limit_auth"))
 
 
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    try:
+        return DeliveryPolicy(
+            batch_size=settings.worker_outbox_batch_size,
+            max_attempts=settings.worker_outbox_max_attempts,
+        )
+    except ValueError as error:
+        raise SettingsError(
+            f"TICKETBASE_WORKER_OUTBOX_BATCH_SIZE / _MAX_ATTEMPTS: {error}"
+        ) from error
+
+
 def check_settings(settings: Settings) -> None:
     """What can only be checked by parsing: called before serving, so a typo stops start-up
     instead of failing the first request."""
     settings.check_production()
     login_limits(settings)
     auth_route_limit(settings)
+    delivery_policy(settings)
 
 
 @contextmanager
@@ -291,6 +311,13 @@ class InfrastructureProvider(Provider):
         return SystemClock()
 
     @provide
+    def message_handlers(self) -> MessageHandlers:
+        """The outbox's handler of each topic. Publish and cancel are only logged until the
+        realtime push and the buyers' emails take them over."""
+        logged = LogMessageHandler()
+        return MessageHandlers(dict.fromkeys(ANNOUNCEMENT_TOPICS.values(), logged))
+
+    @provide
     def ids(self) -> IdGenerator:
         return Uuid7Generator()
 
@@ -383,6 +410,12 @@ class UseCaseProvider(Provider):
     @provide
     def purge_ended_sessions(self, uow: UnitOfWork, clock: Clock) -> PurgeEndedSessions:
         return PurgeEndedSessions(uow, clock)
+
+    @provide
+    def deliver_outbox(
+        self, uow: UnitOfWork, clock: Clock, handlers: MessageHandlers, settings: Settings
+    ) -> DeliverOutbox:
+        return DeliverOutbox(uow, clock, handlers, delivery_policy(settings))
 
     create_event = provide(CreateEvent)
     update_event = provide(UpdateEvent)

@@ -59,6 +59,9 @@ class Settings:
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
     worker_purge_interval_seconds: int = 3600
+    worker_outbox_interval_seconds: float = 1.0
+    worker_outbox_batch_size: int = 10
+    worker_outbox_max_attempts: int = 20
     metrics_enabled: bool = True
     docs_enabled: bool = True
 

@@ -1,19 +1,25 @@
 """The background worker process: periodic jobs, stopped cleanly by SIGTERM.
 
-Today it purges ended sessions and spent one-time links every
-``TICKETBASE_WORKER_PURGE_INTERVAL_SECONDS``; outbox delivery and the expiry of ticket holds
-join it with the issues that add them. A failing run is logged and retried next time: the
-worker itself never dies of it."""
+Two loops run side by side: outbox delivery every ``TICKETBASE_WORKER_OUTBOX_INTERVAL_SECONDS``
+(at once again after a full batch, so a backlog drains without waiting), and the purge of
+ended sessions and spent one-time links every ``TICKETBASE_WORKER_PURGE_INTERVAL_SECONDS``.
+SIGTERM is honoured between runs: a batch being delivered finishes (each handler has its
+timeout) and is marked before the process exits. The expiry of ticket holds joins with the
+issue that adds holds. A failing run is logged and retried next time: the worker itself never
+dies of it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import signal
+from collections.abc import Awaitable, Callable
 
 import structlog
+from dishka import AsyncContainer
 
 from ticketbase.application.identity.purge_ended_sessions import PurgeEndedSessions
+from ticketbase.application.outbox.deliver_outbox import DeliverOutbox, Outcome
 from ticketbase.application.ports.health import DatabaseHealth
 from ticketbase.entrypoints.container import make_container
 from ticketbase.entrypoints.settings import Settings
@@ -30,19 +36,66 @@ async def run(settings: Settings) -> None:
     try:
         await (await container.get(DatabaseHealth)).check()
         log.info("worker_started")
-        while not stop.is_set():
-            try:
-                async with container() as request:
-                    purged = await (await request.get(PurgeEndedSessions))()
-                log.info(
-                    "sessions_purged",
-                    sessions=purged.sessions,
-                    one_time_tokens=purged.one_time_tokens,
-                )
-            except Exception:
-                log.exception("worker_job_failed", job="purge_ended_sessions")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings.worker_purge_interval_seconds)
+        await asyncio.gather(
+            _repeat(
+                "deliver_outbox",
+                lambda: _deliver_outbox(container),
+                settings.worker_outbox_interval_seconds,
+                stop,
+            ),
+            _repeat(
+                "purge_ended_sessions",
+                lambda: _purge_ended_sessions(container),
+                settings.worker_purge_interval_seconds,
+                stop,
+            ),
+        )
     finally:
         await container.close()
         log.info("worker_stopped")
+
+
+async def _repeat(
+    job: str, run_once: Callable[[], Awaitable[bool]], interval: float, stop: asyncio.Event
+) -> None:
+    """Run ``run_once`` until ``stop``: again at once while it says more work is waiting,
+    otherwise after ``interval`` seconds."""
+    while not stop.is_set():
+        more = False
+        try:
+            more = await run_once()
+        except Exception:
+            log.exception("worker_job_failed", job=job)
+        if not more:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+
+
+async def _deliver_outbox(container: AsyncContainer) -> bool:
+    async with container() as request:
+        report = await (await request.get(DeliverOutbox))()
+    for delivery in report.deliveries:
+        if delivery.outcome is Outcome.DELIVERED:
+            continue
+        (log.error if delivery.outcome is Outcome.PARKED else log.warning)(
+            "outbox_delivery_failed",
+            outcome=delivery.outcome.value,
+            topic=delivery.topic,
+            message_id=str(delivery.message_id),
+            organization_id=str(delivery.organization_id),
+            attempt=delivery.attempt,
+            error=delivery.error,
+        )
+    if report.deliveries:
+        log.info(
+            "outbox_batch_delivered",
+            **{outcome.value: report.count(outcome) for outcome in Outcome},
+        )
+    return report.full
+
+
+async def _purge_ended_sessions(container: AsyncContainer) -> bool:
+    async with container() as request:
+        purged = await (await request.get(PurgeEndedSessions))()
+    log.info("sessions_purged", sessions=purged.sessions, one_time_tokens=purged.one_time_tokens)
+    return False
