@@ -154,18 +154,27 @@ class RequestContextMiddleware:
             return
         ticket = responses.ticket()
         messages: list[Message] = []
+        keep = True
 
         async def capture(message: Message) -> None:
-            messages.append(message)
+            nonlocal keep
+            if keep and message["type"] == "http.response.start":
+                # Routed by now: only a 200 of a route that opted in is kept (a large download
+                # of another route is never held in memory).
+                handler = scope.get("route_handler")
+                keep = (
+                    message["status"] == 200
+                    and handler is not None
+                    and cacheable(handler.opt.get("response_cache"), key)
+                )
+            if keep:
+                messages.append(message)
             await send(message)
 
         with read_record() as record:
             await self._app(scope, receive, capture)
-        handler = scope.get("route_handler")
-        start = cast("HTTPResponseStartEvent", messages[0]) if messages else None
-        if start is None or start["status"] != 200 or handler is None:
-            return
-        if cacheable(handler.opt.get("response_cache"), key):
+        if keep and messages:
+            start = cast("HTTPResponseStartEvent", messages[0])
             body = b"".join(cast("HTTPResponseBodyEvent", m)["body"] for m in messages[1:])
             headers = list(start.get("headers", []))
             responses.put(ticket, key, scope["path_template"], headers, body, record)
