@@ -23,6 +23,7 @@ from ticketbase.adapters.memory.events import (
     MemoryPromoCodeRepository,
     MemoryTicketTypeRepository,
 )
+from ticketbase.adapters.memory.orders import MemoryInventory, MemoryOrderRepository
 from ticketbase.adapters.memory.outbox import MemoryOutboxDelivery, MemoryOutboxTable
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
@@ -50,11 +51,13 @@ from ticketbase.domain.identity.membership import Membership
 from ticketbase.domain.identity.organization import Organization, OrganizationStatus
 from ticketbase.domain.identity.session import Session
 from ticketbase.domain.identity.user import User
+from ticketbase.domain.orders.order import Order
 from ticketbase.domain.shared.errors import Conflict, StaleVersion
 from ticketbase.domain.shared.ids import (
     DepartmentId,
     EventId,
     MembershipId,
+    OrderId,
     OrganizationId,
     PromoCodeId,
     SessionId,
@@ -80,6 +83,9 @@ class MemoryState:
     events: dict[OrganizationId, dict[EventId, Event]] = field(default_factory=dict)
     ticket_types: dict[OrganizationId, dict[TicketTypeId, TicketType]] = field(default_factory=dict)
     promo_codes: dict[OrganizationId, dict[PromoCodeId, PromoCode]] = field(default_factory=dict)
+    # Each order with its access token's hash.
+    orders: dict[OrganizationId, dict[OrderId, tuple[Order, bytes]]] = field(default_factory=dict)
+    order_counters: dict[OrganizationId, int] = field(default_factory=dict)
 
 
 class _Transaction:
@@ -221,6 +227,8 @@ class MemoryTenantTransaction(_Transaction):
         self.events = MemoryEventRepository(self.state, organization_id)
         self.ticket_types = MemoryTicketTypeRepository(self.state, organization_id)
         self.promo_codes = MemoryPromoCodeRepository(self.state, organization_id)
+        self.orders = MemoryOrderRepository(self.state, organization_id)
+        self.inventory = MemoryInventory(self.state, organization_id)
 
 
 class MemorySystemQueries(_Transaction):

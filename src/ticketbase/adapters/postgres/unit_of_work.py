@@ -31,6 +31,7 @@ from ticketbase.adapters.postgres.events import (
     PostgresTicketTypeRepository,
 )
 from ticketbase.adapters.postgres.memberships import PostgresMembershipRepository
+from ticketbase.adapters.postgres.orders import PostgresInventory, PostgresOrderRepository
 from ticketbase.adapters.postgres.organizations import (
     PostgresOrganizationRepository,
     organization_from_row,
@@ -134,6 +135,8 @@ class PostgresTenantTransaction(_Transaction):
         self.events = PostgresEventRepository(connection, organization_id, self.changes)
         self.ticket_types = PostgresTicketTypeRepository(connection, organization_id, self.changes)
         self.promo_codes = PostgresPromoCodeRepository(connection, organization_id, self.changes)
+        self.orders = PostgresOrderRepository(connection, organization_id)
+        self.inventory = PostgresInventory(connection, organization_id, self.changes)
 
 
 class PostgresSystemLookups:

@@ -22,6 +22,7 @@ from ticketbase.application.ports.events import (
     PromoCodeRepository,
     TicketTypeRepository,
 )
+from ticketbase.application.ports.orders import Inventory, OrderRepository
 from ticketbase.application.ports.outbox import Outbox, OutboxDelivery
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
@@ -269,6 +270,12 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def promo_codes(self) -> PromoCodeRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def inventory(self) -> Inventory: ...
 
     @property
     def audit(self) -> AuditLog: ...

@@ -89,6 +89,13 @@ class SoldOut(Conflict):
         )
 
 
+class EventSoldOut(Conflict):
+    """Every ticket type may have some left, but the event's capacity does not: the same
+    ``sold_out`` answer, on ``items`` (no one line is to blame)."""
+
+    code = "sold_out"
+
+
 # --- the order's life ----------------------------------------------------------------------------
 
 

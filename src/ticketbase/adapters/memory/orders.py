@@ -1,0 +1,147 @@
+"""In-memory orders and inventory with the PostgreSQL adapters' rules: tenant scoping, optimistic
+versions, a per-organization number sequence, and holds refused exactly where the conditional
+updates refuse them (an event's sold/held are the sums over its ticket types, which is what the
+PostgreSQL columns hold). Orders go in and come out as copies, as rows would."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ticketbase.application.ports.orders import HoldLine
+from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
+from ticketbase.domain.events.promo_code import PromoCode
+from ticketbase.domain.events.ticket_type import TicketType
+from ticketbase.domain.orders.errors import (
+    EventSoldOut,
+    SoldOut,
+    UnknownPromoCode,
+    UnknownTicketType,
+)
+from ticketbase.domain.orders.order import Order
+from ticketbase.domain.shared.errors import StaleVersion
+from ticketbase.domain.shared.ids import (
+    EventId,
+    OrderId,
+    OrganizationId,
+    PromoCodeId,
+    TicketTypeId,
+)
+
+if TYPE_CHECKING:
+    from ticketbase.adapters.memory.unit_of_work import MemoryState
+
+
+class MemoryOrderRepository:
+    def __init__(self, state: MemoryState, organization_id: OrganizationId) -> None:
+        self._s, self._org = state, organization_id
+
+    def _mine(self) -> dict[OrderId, tuple[Order, bytes]]:
+        return self._s.orders.setdefault(self._org, {})
+
+    async def add(self, order: Order, access_token_hash: bytes) -> None:
+        assert order.organization_id == self._org, "rejected by row level security"
+        assert order.id not in self._mine(), "duplicate primary key"
+        assert all(o.number != order.number for o, _ in self._mine().values()), "uq_orders_number"
+        assert order.event_id in self._s.events.get(self._org, {}), "fk_orders_event"
+        self._mine()[order.id] = (copy.deepcopy(order), access_token_hash)
+
+    async def get(self, order_id: OrderId) -> Order | None:
+        found = self._mine().get(order_id)
+        return None if found is None else copy.deepcopy(found[0])
+
+    async def access_token_hash(self, order_id: OrderId) -> bytes | None:
+        found = self._mine().get(order_id)
+        return None if found is None else found[1]
+
+    async def save(self, order: Order) -> None:
+        stored = self._mine().get(order.id)
+        if stored is None or stored[0].version != order.version - 1:
+            raise StaleVersion("the order was changed meanwhile; reload and retry")
+        # Lines and totals are written once, at ``add``.
+        kept = copy.deepcopy(order)
+        kept.lines, kept.totals = stored[0].lines, stored[0].totals
+        self._mine()[order.id] = (kept, stored[1])
+
+    async def next_number(self) -> int:
+        number = self._s.order_counters.get(self._org, 0) + 1
+        self._s.order_counters[self._org] = number
+        return number
+
+
+class MemoryInventory:
+    def __init__(self, state: MemoryState, organization_id: OrganizationId) -> None:
+        self._s, self._org = state, organization_id
+
+    def _types(self) -> dict[TicketTypeId, TicketType]:
+        return self._s.ticket_types.setdefault(self._org, {})
+
+    def _type(self, event_id: EventId, ticket_type_id: TicketTypeId) -> TicketType | None:
+        found = self._types().get(ticket_type_id)
+        return found if found is not None and found.event_id == event_id else None
+
+    def _code(self, event_id: EventId, promo_code_id: PromoCodeId) -> PromoCode | None:
+        found = self._s.promo_codes.get(self._org, {}).get(promo_code_id)
+        return found if found is not None and found.event_id == event_id else None
+
+    async def hold(
+        self,
+        event_id: EventId,
+        lines: Sequence[HoldLine],
+        promo_code_id: PromoCodeId | None = None,
+    ) -> None:
+        # Nothing is changed before every check passed: PostgreSQL's statements would be rolled
+        # back with the refused transaction, and a memory transaction may still be committed.
+        for index, (ticket_type_id, quantity) in sorted(enumerate(lines), key=lambda x: x[1][0]):
+            ticket_type = self._type(event_id, ticket_type_id)
+            if ticket_type is None:
+                raise UnknownTicketType(
+                    "no such ticket type in this event", field=f"items[{index}].ticketTypeId"
+                )
+            if ticket_type.sold + ticket_type.held + quantity > ticket_type.quantity:
+                raise SoldOut.of(ticket_type_id, ticket_type.name, line=index)
+        event = self._s.events.get(self._org, {}).get(event_id)
+        if event is None:
+            raise EventNotFound("no such event", field="eventId")
+        if event.capacity is not None:
+            taken = sum(t.sold + t.held for t in self._types().values() if t.event_id == event_id)
+            if taken + sum(n for _, n in lines) > event.capacity:
+                raise EventSoldOut("not enough tickets left for this event", field="items")
+        code = None
+        if promo_code_id is not None:
+            code = self._code(event_id, promo_code_id)
+            if code is None:
+                raise UnknownPromoCode("no such code for this event", field="promoCode")
+            if not code.can_use():
+                raise PromoCodeUsedUp("this code has been used up", field="promoCode")
+        for ticket_type_id, quantity in lines:
+            self._types()[ticket_type_id].held += quantity
+        if code is not None:
+            code.uses += 1
+
+    async def release(
+        self,
+        event_id: EventId,
+        lines: Sequence[HoldLine],
+        promo_code_id: PromoCodeId | None = None,
+    ) -> None:
+        self._check_held(event_id, lines, "release")
+        for ticket_type_id, quantity in lines:
+            self._types()[ticket_type_id].held -= quantity
+        code = None if promo_code_id is None else self._code(event_id, promo_code_id)
+        if code is not None and code.uses >= 1:
+            code.uses -= 1
+
+    async def confirm(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
+        self._check_held(event_id, lines, "confirm")
+        for ticket_type_id, quantity in lines:
+            ticket_type = self._types()[ticket_type_id]
+            ticket_type.held -= quantity
+            ticket_type.sold += quantity
+
+    def _check_held(self, event_id: EventId, lines: Sequence[HoldLine], what: str) -> None:
+        for ticket_type_id, quantity in lines:
+            ticket_type = self._type(event_id, ticket_type_id)
+            if ticket_type is None or ticket_type.held < quantity:
+                raise RuntimeError(f"cannot {what} {quantity} of {ticket_type_id}: not held")

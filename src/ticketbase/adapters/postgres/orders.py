@@ -1,0 +1,374 @@
+"""Orders and inventory in PostgreSQL.
+
+The inventory is conditional updates only: ``held = held + n WHERE sold + held + n <= quantity``
+and the like, each one statement that PostgreSQL re-checks against the latest committed row when
+it had to wait for a concurrent buyer's lock, so no interleaving can oversell; the CHECK
+constraints of 0005 stand behind them. Rows are taken in one global order (ticket types by id,
+then the event, then the promo code) so that concurrent holds cannot deadlock. Only after a
+refusal is the row read, to name it in the error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Integer, RowMapping, Uuid, bindparam, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ticketbase.adapters.postgres.tables import (
+    events,
+    order_counters,
+    order_items,
+    orders,
+    promo_codes,
+    ticket_types,
+)
+from ticketbase.application.ports.cache import event_tag
+from ticketbase.application.ports.orders import HoldLine
+from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
+from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
+from ticketbase.domain.orders.errors import (
+    EventSoldOut,
+    SoldOut,
+    UnknownPromoCode,
+    UnknownTicketType,
+)
+from ticketbase.domain.orders.order import Order, OrderNumber, OrderStatus
+from ticketbase.domain.orders.quote import PricedLine, Totals
+from ticketbase.domain.shared.errors import StaleVersion
+from ticketbase.domain.shared.ids import (
+    EventId,
+    OrderId,
+    OrganizationId,
+    PromoCodeId,
+    TicketTypeId,
+)
+from ticketbase.domain.shared.values import EmailAddress, Money
+
+_ORG = bindparam("p_org", type_=Uuid)
+_N = bindparam("p_n", type_=Integer)
+
+# --- inventory statements (built once) -----------------------------------------------------------
+
+_tt = ticket_types.c
+_ev = events.c
+_pc = promo_codes.c
+_THIS_TYPE = (
+    _tt.organization_id == _ORG,
+    _tt.id == bindparam("p_id", type_=Uuid),
+    _tt.event_id == bindparam("p_event", type_=Uuid),
+)
+_THIS_EVENT = (_ev.organization_id == _ORG, _ev.id == bindparam("p_event", type_=Uuid))
+_THIS_CODE = (
+    _pc.organization_id == _ORG,
+    _pc.id == bindparam("p_id", type_=Uuid),
+    _pc.event_id == bindparam("p_event", type_=Uuid),
+)
+
+_HOLD_TYPE = (
+    update(ticket_types)
+    .where(*_THIS_TYPE, _tt.sold + _tt.held + _N <= _tt.quantity)
+    .values(held=_tt.held + _N)
+    .returning(_tt.id)
+)
+_HOLD_EVENT = (
+    update(events)
+    .where(*_THIS_EVENT, _ev.capacity.is_(None) | (_ev.sold + _ev.held + _N <= _ev.capacity))
+    .values(held=_ev.held + _N)
+    .returning(_ev.id)
+)
+_USE_CODE = (
+    update(promo_codes)
+    .where(*_THIS_CODE, _pc.max_uses.is_(None) | (_pc.uses < _pc.max_uses))
+    .values(uses=_pc.uses + 1)
+    .returning(_pc.id)
+)
+_RELEASE_TYPE = (
+    update(ticket_types)
+    .where(*_THIS_TYPE, _tt.held >= _N)
+    .values(held=_tt.held - _N)
+    .returning(_tt.id)
+)
+_RELEASE_EVENT = (
+    update(events).where(*_THIS_EVENT, _ev.held >= _N).values(held=_ev.held - _N).returning(_ev.id)
+)
+# A code deleted meanwhile has no use to give back.
+_UNUSE_CODE = update(promo_codes).where(*_THIS_CODE, _pc.uses >= 1).values(uses=_pc.uses - 1)
+_CONFIRM_TYPE = (
+    update(ticket_types)
+    .where(*_THIS_TYPE, _tt.held >= _N)
+    .values(held=_tt.held - _N, sold=_tt.sold + _N)
+    .returning(_tt.id)
+)
+_CONFIRM_EVENT = (
+    update(events)
+    .where(*_THIS_EVENT, _ev.held >= _N)
+    .values(held=_ev.held - _N, sold=_ev.sold + _N)
+    .returning(_ev.id)
+)
+_TYPE_NAME = select(_tt.name).where(*_THIS_TYPE)
+_EVENT_EXISTS = select(literal(1)).where(*_THIS_EVENT)
+_CODE_EXISTS = select(literal(1)).where(*_THIS_CODE)
+
+# --- order statements ----------------------------------------------------------------------------
+
+_NEXT_NUMBER = (
+    pg_insert(order_counters)
+    .values(organization_id=_ORG, last_number=1)
+    .on_conflict_do_update(
+        index_elements=[order_counters.c.organization_id],
+        set_={"last_number": order_counters.c.last_number + 1},
+    )
+    .returning(order_counters.c.last_number)
+)
+_ORDER_BY_ID = select(orders).where(
+    orders.c.organization_id == _ORG, orders.c.id == bindparam("p_id", type_=Uuid)
+)
+_ITEMS_OF_ORDER = (
+    select(order_items)
+    .where(
+        order_items.c.organization_id == _ORG,
+        order_items.c.order_id == bindparam("p_id", type_=Uuid),
+    )
+    .order_by(order_items.c.line)
+)
+_TOKEN_HASH = select(orders.c.access_token_hash).where(
+    orders.c.organization_id == _ORG, orders.c.id == bindparam("p_id", type_=Uuid)
+)
+
+
+def _in_lock_order(lines: Sequence[HoldLine]) -> list[tuple[int, TicketTypeId, int]]:
+    """``(index in lines, ticket type, quantity)`` by ticket type id: every transaction locks
+    ticket type rows in this one order, so two cannot wait for each other."""
+    return sorted(((i, t, n) for i, (t, n) in enumerate(lines)), key=lambda x: x[1])
+
+
+class PostgresInventory:
+    def __init__(
+        self, connection: AsyncConnection, organization_id: OrganizationId, changes: set[str]
+    ) -> None:
+        self._c = connection
+        self._org = organization_id
+        self._changes = changes
+
+    async def hold(
+        self,
+        event_id: EventId,
+        lines: Sequence[HoldLine],
+        promo_code_id: PromoCodeId | None = None,
+    ) -> None:
+        self._changes.add(event_tag(event_id))
+        for index, ticket_type_id, quantity in _in_lock_order(lines):
+            params = self._params(event_id, ticket_type_id, quantity)
+            if await self._c.scalar(_HOLD_TYPE, params) is None:
+                name = await self._c.scalar(_TYPE_NAME, params)
+                if name is None:
+                    raise UnknownTicketType(
+                        "no such ticket type in this event", field=f"items[{index}].ticketTypeId"
+                    )
+                raise SoldOut.of(ticket_type_id, name, line=index)
+        total = self._params(event_id, None, sum(n for _, n in lines))
+        if await self._c.scalar(_HOLD_EVENT, total) is None:
+            if await self._c.scalar(_EVENT_EXISTS, total) is None:
+                raise EventNotFound("no such event", field="eventId")
+            raise EventSoldOut("not enough tickets left for this event", field="items")
+        if promo_code_id is not None:
+            code = self._params(event_id, promo_code_id, 0)
+            if await self._c.scalar(_USE_CODE, code) is None:
+                if await self._c.scalar(_CODE_EXISTS, code) is None:
+                    raise UnknownPromoCode("no such code for this event", field="promoCode")
+                raise PromoCodeUsedUp("this code has been used up", field="promoCode")
+
+    async def release(
+        self,
+        event_id: EventId,
+        lines: Sequence[HoldLine],
+        promo_code_id: PromoCodeId | None = None,
+    ) -> None:
+        self._changes.add(event_tag(event_id))
+        await self._move(event_id, lines, _RELEASE_TYPE, _RELEASE_EVENT, "release")
+        if promo_code_id is not None:
+            await self._c.execute(_UNUSE_CODE, self._params(event_id, promo_code_id, 0))
+
+    async def confirm(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
+        self._changes.add(event_tag(event_id))
+        await self._move(event_id, lines, _CONFIRM_TYPE, _CONFIRM_EVENT, "confirm")
+
+    async def _move(
+        self,
+        event_id: EventId,
+        lines: Sequence[HoldLine],
+        per_type: Any,
+        per_event: Any,
+        what: str,
+    ) -> None:
+        """Move held tickets (back to stock, or to sold). Fewer held than the order's is a bug
+        elsewhere (an order released twice): fail loudly rather than lose count."""
+        for _, ticket_type_id, quantity in _in_lock_order(lines):
+            params = self._params(event_id, ticket_type_id, quantity)
+            if await self._c.scalar(per_type, params) is None:
+                raise RuntimeError(f"cannot {what} {quantity} of {ticket_type_id}: not held")
+        total = self._params(event_id, None, sum(n for _, n in lines))
+        if await self._c.scalar(per_event, total) is None:
+            raise RuntimeError(f"cannot {what} tickets of event {event_id}: not held")
+
+    def _params(self, event_id: EventId, row_id: object, n: int) -> dict[str, object]:
+        return {"p_org": self._org, "p_event": event_id, "p_id": row_id, "p_n": n}
+
+
+class PostgresOrderRepository:
+    def __init__(self, connection: AsyncConnection, organization_id: OrganizationId) -> None:
+        self._c = connection
+        self._org = organization_id
+
+    async def add(self, order: Order, access_token_hash: bytes) -> None:
+        await self._c.execute(
+            insert(orders).values(
+                organization_id=self._org,
+                id=order.id,
+                event_id=order.event_id,
+                number=order.number.value,
+                buyer_full_name=order.buyer.full_name,
+                buyer_email=order.buyer.email.value,
+                attendees=[_attendee_json(a) for a in order.attendees],
+                currency=order.currency,
+                subtotal=order.totals.subtotal.amount,
+                discount=order.totals.discount.amount,
+                fees=order.totals.fees.amount,
+                tax=order.totals.tax.amount,
+                total=order.totals.total.amount,
+                promo_code_id=order.promo_code_id,
+                access_token_hash=access_token_hash,
+                created_at=order.created_at,
+                **_changing_columns(order),
+            )
+        )
+        await self._c.execute(
+            insert(order_items),
+            [
+                {
+                    "organization_id": self._org,
+                    "order_id": order.id,
+                    "line": index,
+                    "ticket_type_id": line.ticket_type_id,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price.amount,
+                    "discount": line.discount.amount,
+                    "tax_rate": line.tax_rate,
+                    "tax": line.tax.amount,
+                    "total": line.total.amount,
+                }
+                for index, line in enumerate(order.lines)
+            ],
+        )
+
+    async def get(self, order_id: OrderId) -> Order | None:
+        params = {"p_org": self._org, "p_id": order_id}
+        row = (await self._c.execute(_ORDER_BY_ID, params)).mappings().first()
+        if row is None:
+            return None
+        items = (await self._c.execute(_ITEMS_OF_ORDER, params)).mappings().all()
+        return order_from_rows(row, items)
+
+    async def access_token_hash(self, order_id: OrderId) -> bytes | None:
+        found = await self._c.scalar(_TOKEN_HASH, {"p_org": self._org, "p_id": order_id})
+        return None if found is None else bytes(found)
+
+    async def save(self, order: Order) -> None:
+        result = await self._c.execute(
+            update(orders)
+            .where(orders.c.organization_id == self._org, orders.c.id == order.id)
+            .where(orders.c.version == order.version - 1)
+            .values(**_changing_columns(order))
+        )
+        if result.rowcount != 1:
+            raise StaleVersion("the order was changed meanwhile; reload and retry")
+
+    async def next_number(self) -> int:
+        number = await self._c.scalar(_NEXT_NUMBER, {"p_org": self._org})
+        assert number is not None
+        return int(number)
+
+
+def _changing_columns(order: Order) -> dict[str, object]:
+    return {
+        "status": order.status.value,
+        "expires_at": order.expires_at,
+        "paid_at": order.paid_at,
+        "payment_reference": order.payment_reference,
+        "refunded_amount": order.refunded_amount,
+        "refunded_at": order.refunded_at,
+        "cancelled_at": order.cancelled_at,
+        "expired_at": order.expired_at,
+        "late_payment_refunded_at": order.late_payment_refunded_at,
+        "late_payment_reference": order.late_payment_reference,
+        "version": order.version,
+        "updated_at": order.updated_at,
+    }
+
+
+def _attendee_json(attendee: NamedAttendee) -> dict[str, str]:
+    return {
+        "ticketTypeId": str(attendee.ticket_type_id),
+        "fullName": attendee.full_name,
+        "email": attendee.email.value,
+    }
+
+
+def order_from_rows(row: RowMapping, items: Sequence[RowMapping]) -> Order:
+    currency = row["currency"]
+
+    def money(amount: int) -> Money:
+        return Money(amount, currency)
+
+    return Order(
+        id=OrderId(row["id"]),
+        organization_id=OrganizationId(row["organization_id"]),
+        event_id=EventId(row["event_id"]),
+        number=OrderNumber(row["number"]),
+        buyer=Buyer(row["buyer_full_name"], EmailAddress(row["buyer_email"])),
+        lines=tuple(
+            PricedLine(
+                ticket_type_id=TicketTypeId(i["ticket_type_id"]),
+                name=i["name"],
+                quantity=i["quantity"],
+                unit_price=money(i["unit_price"]),
+                discount=money(i["discount"]),
+                tax_rate=i["tax_rate"],
+                tax=money(i["tax"]),
+                total=money(i["total"]),
+            )
+            for i in items
+        ),
+        totals=Totals(
+            subtotal=money(row["subtotal"]),
+            discount=money(row["discount"]),
+            fees=money(row["fees"]),
+            tax=money(row["tax"]),
+            total=money(row["total"]),
+        ),
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        updated_at=row["updated_at"],
+        promo_code_id=None if row["promo_code_id"] is None else PromoCodeId(row["promo_code_id"]),
+        attendees=tuple(
+            NamedAttendee(
+                TicketTypeId(UUID(a["ticketTypeId"])), a["fullName"], EmailAddress(a["email"])
+            )
+            for a in row["attendees"]
+        ),
+        status=OrderStatus(row["status"]),
+        paid_at=row["paid_at"],
+        payment_reference=row["payment_reference"],
+        refunded_amount=row["refunded_amount"],
+        refunded_at=row["refunded_at"],
+        cancelled_at=row["cancelled_at"],
+        expired_at=row["expired_at"],
+        late_payment_refunded_at=row["late_payment_refunded_at"],
+        late_payment_reference=row["late_payment_reference"],
+        version=row["version"],
+    )

@@ -1,0 +1,75 @@
+"""Ports of the orders area: the orders themselves, and the inventory that never oversells.
+
+Both are reached through ``uow.for_tenant(...)``. The inventory changes ``held``/``sold`` of
+ticket types and of their event and the ``uses`` of a promo code only with conditional updates
+(one statement per row, no read-modify-write, no table lock); a refused one raises the domain's
+error and the caller leaves the transaction without committing. Rows are always taken in the same
+order — ticket types by id, then the event, then the promo code — so buyers of several types
+cannot deadlock one another. Every change records ``event_tag(event_id)``: the storefront's
+availability moves at the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from ticketbase.domain.orders.order import Order
+from ticketbase.domain.shared.ids import EventId, OrderId, PromoCodeId, TicketTypeId
+
+# One line of a hold: a ticket type and how many of it.
+HoldLine = tuple[TicketTypeId, int]
+
+
+class OrderRepository(Protocol):
+    async def add(self, order: Order, access_token_hash: bytes) -> None:
+        """Insert the order with its lines; ``access_token_hash`` is what the buyer's token
+        is checked against (the token itself is never stored)."""
+        ...
+
+    async def get(self, order_id: OrderId) -> Order | None: ...
+
+    async def access_token_hash(self, order_id: OrderId) -> bytes | None: ...
+
+    async def save(self, order: Order) -> None:
+        """Store a changed order whose ``version`` was bumped by one (status, payment, refund
+        and their instants; lines and totals never change); ``StaleVersion`` when the stored
+        one is not at ``version - 1``."""
+        ...
+
+    async def next_number(self) -> int:
+        """The organization's next order sequence (1, 2, …), for ``OrderNumber.from_sequence``.
+        Its counter row stays locked until the transaction ends (a rolled-back checkout leaves
+        no gap), so take it late in the checkout, after the inventory."""
+        ...
+
+
+class Inventory(Protocol):
+    async def hold(
+        self,
+        event_id: EventId,
+        lines: Sequence[HoldLine],
+        promo_code_id: PromoCodeId | None = None,
+    ) -> None:
+        """Hold ``lines`` (each ticket type of the event at most once) and spend one use of
+        the promo code. Refusals: ``SoldOut`` naming the first short ticket type (field
+        ``items[i].ticketTypeId``, ``i`` its index in ``lines``); ``EventSoldOut`` when the
+        event's capacity is the limit; ``PromoCodeUsedUp`` on ``promoCode``. A ticket type or
+        code that is not the event's: ``UnknownTicketType`` / ``UnknownPromoCode``; an unknown
+        event: ``EventNotFound``. After a refusal the transaction must not be committed."""
+        ...
+
+    async def release(
+        self,
+        event_id: EventId,
+        lines: Sequence[HoldLine],
+        promo_code_id: PromoCodeId | None = None,
+    ) -> None:
+        """Give back what ``hold`` took (an order expired or cancelled): held - n per type and
+        for the event, one use less of the code."""
+        ...
+
+    async def confirm(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
+        """A paid order: its held tickets become sold (held - n, sold + n); the code's use
+        stays counted."""
+        ...

@@ -1,0 +1,278 @@
+"""One contract for the orders area's storage (orders, the number sequence, the inventory), run
+against the memory adapters and against PostgreSQL (real migrations, the app role, row level
+security), so the fakes the checkout's tests will rely on cannot drift from the database."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import URL
+from tests.integration.postgres.test_event_repositories import (
+    NOW,
+    Subject,
+    _subject,
+    a_promo_code,
+    a_ticket_type,
+    an_event,
+    eur,
+    given,
+)
+
+from ticketbase.adapters.system import Uuid7Generator
+from ticketbase.application.ports.cache import event_tag
+from ticketbase.domain.events.errors import PromoCodeUsedUp
+from ticketbase.domain.events.event import Event
+from ticketbase.domain.events.ticket_type import TicketType
+from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
+from ticketbase.domain.orders.errors import (
+    EventSoldOut,
+    SoldOut,
+    UnknownPromoCode,
+    UnknownTicketType,
+)
+from ticketbase.domain.orders.order import Order, OrderNumber, OrderStatus
+from ticketbase.domain.orders.quote import PricedLine, Totals
+from ticketbase.domain.shared.errors import StaleVersion
+from ticketbase.domain.shared.ids import OrderId, OrganizationId, PromoCodeId
+from ticketbase.domain.shared.values import EmailAddress
+
+pytestmark = pytest.mark.anyio
+IDS = Uuid7Generator()
+
+
+@pytest.fixture(params=["memory", "postgres"])
+async def subject(request: pytest.FixtureRequest, database_url: URL) -> AsyncIterator[Subject]:
+    async with _subject(request.param, database_url) as made:
+        yield made
+
+
+def an_order(
+    organization_id: OrganizationId,
+    event: Event,
+    *types: TicketType,
+    sequence: int = 1,
+    promo_code_id: PromoCodeId | None = None,
+) -> Order:
+    lines = tuple(
+        PricedLine.price(t, i + 1, unit_price=t.price, discount=eur(100 * i))
+        for i, t in enumerate(types)
+    )
+    buyer = Buyer("Ada Lovelace", EmailAddress.parse("ada@example.com"))
+    return Order(
+        id=OrderId(IDS.new()),
+        organization_id=organization_id,
+        event_id=event.id,
+        number=OrderNumber.from_sequence(sequence),
+        buyer=buyer,
+        lines=lines,
+        totals=Totals.of(lines),
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=15),
+        updated_at=NOW,
+        promo_code_id=promo_code_id,
+        attendees=(
+            NamedAttendee(types[0].id, "Grace Hopper", EmailAddress.parse("g@example.org")),
+        ),
+    )
+
+
+async def counts(subject: Subject, *types: TicketType) -> list[tuple[int, int]]:
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        found = [await tx.ticket_types.get(t.id) for t in types]
+    return [(t.sold, t.held) for t in found if t is not None]
+
+
+async def uses(subject: Subject, promo_code_id: PromoCodeId) -> int:
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        code = await tx.promo_codes.get(promo_code_id)
+    assert code is not None
+    return code.uses
+
+
+# --- orders ---------------------------------------------------------------------------------------
+
+
+async def test_an_order_reads_back_whole_with_its_lines_totals_and_token_hash(
+    subject: Subject,
+) -> None:
+    event = an_event(subject.tenant)
+    vip, standard = a_ticket_type(event, "VIP", tax_rate=2000), a_ticket_type(event)
+    code = a_promo_code(event)
+    await given(subject, event, vip, standard, code)
+    order = an_order(subject.tenant, event, vip, standard, promo_code_id=code.id)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.orders.add(order, b"\x01hash")
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        assert await tx.orders.get(order.id) == order
+        assert await tx.orders.access_token_hash(order.id) == b"\x01hash"
+    assert order.totals.discount == eur(100)
+    assert [line.tax_rate for line in order.lines] == [2000, 0]
+
+
+async def test_an_order_saved_keeps_its_changes_and_refuses_a_stale_version(
+    subject: Subject,
+) -> None:
+    event = an_event(subject.tenant)
+    standard = a_ticket_type(event)
+    await given(subject, event, standard)
+    order = an_order(subject.tenant, event, standard)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.orders.add(order, b"h")
+        await tx.commit()
+    stale = dataclasses.replace(order)
+    order.pay(at=NOW + timedelta(minutes=1), amount=order.total, reference="pi_1")
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.orders.save(order)
+        await tx.commit()
+    stale.cancel(at=NOW + timedelta(minutes=2))
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        with pytest.raises(StaleVersion):
+            await tx.orders.save(stale)
+        found = await tx.orders.get(order.id)
+    assert found == order
+    assert found.status is OrderStatus.PAID
+    assert found.payment_reference == "pi_1"
+
+
+async def test_order_numbers_count_per_organization_and_a_rollback_leaves_no_gap(
+    subject: Subject,
+) -> None:
+    numbers = []
+    for commit in (True, False, True, True):
+        async with subject.uow.for_tenant(subject.tenant) as tx:
+            numbers.append(await tx.orders.next_number())
+            if commit:
+                await tx.commit()
+    async with subject.uow.for_tenant(subject.other) as tx:
+        numbers.append(await tx.orders.next_number())
+    assert numbers == [1, 2, 2, 3, 1]
+
+
+async def test_another_tenant_sees_no_order(subject: Subject) -> None:
+    event = an_event(subject.tenant)
+    standard = a_ticket_type(event)
+    await given(subject, event, standard)
+    order = an_order(subject.tenant, event, standard)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.orders.add(order, b"h")
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.other) as tx:
+        assert await tx.orders.get(order.id) is None
+        assert await tx.orders.access_token_hash(order.id) is None
+        with pytest.raises(StaleVersion):
+            await tx.orders.save(dataclasses.replace(order, version=2))
+
+
+# --- inventory ------------------------------------------------------------------------------------
+
+
+async def test_hold_release_and_confirm_move_the_counts_and_name_the_event(
+    subject: Subject,
+) -> None:
+    event = an_event(subject.tenant)
+    vip, standard = a_ticket_type(event, "VIP", quantity=5), a_ticket_type(event)
+    await given(subject, event, vip, standard)
+    subject.feed.published.clear()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.hold(event.id, [(standard.id, 3), (vip.id, 5)])
+        await tx.commit()
+    assert await counts(subject, vip, standard) == [(0, 5), (0, 3)]
+    assert any(event_tag(event.id) in tags for tags in subject.feed.published)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.release(event.id, [(vip.id, 2)])
+        await tx.inventory.confirm(event.id, [(standard.id, 3), (vip.id, 1)])
+        await tx.commit()
+    assert await counts(subject, vip, standard) == [(1, 2), (3, 0)]
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        with pytest.raises(RuntimeError):
+            await tx.inventory.release(event.id, [(standard.id, 1)])
+
+
+async def test_a_short_ticket_type_is_sold_out_by_name_and_line(subject: Subject) -> None:
+    event = an_event(subject.tenant)
+    vip, standard = a_ticket_type(event, "VIP", quantity=4), a_ticket_type(event)
+    await given(subject, event, vip, standard)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.hold(event.id, [(vip.id, 3)])
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        with pytest.raises(SoldOut) as refused:
+            await tx.inventory.hold(event.id, [(standard.id, 1), (vip.id, 2)])
+    assert refused.value.ticket_type_id == vip.id
+    assert refused.value.field == "items[1].ticketTypeId"
+    assert "VIP" in refused.value.detail
+    assert await counts(subject, vip, standard) == [(0, 3), (0, 0)]
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.hold(event.id, [(standard.id, 1), (vip.id, 1)])
+
+
+async def test_the_event_capacity_binds_across_ticket_types(subject: Subject) -> None:
+    event = an_event(subject.tenant)
+    event.capacity = 10
+    a, b = a_ticket_type(event, "A", quantity=8), a_ticket_type(event, "B", quantity=8)
+    await given(subject, event, a, b)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.hold(event.id, [(a.id, 6)])
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        with pytest.raises(EventSoldOut) as refused:
+            await tx.inventory.hold(event.id, [(b.id, 5)])
+    assert refused.value.code == "sold_out"
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.hold(event.id, [(b.id, 4)])
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.release(event.id, [(a.id, 1)])
+        await tx.inventory.hold(event.id, [(b.id, 1)])
+        await tx.commit()
+    assert await counts(subject, a, b) == [(0, 5), (0, 5)]
+
+
+async def test_a_promo_code_is_used_at_most_max_uses_times(subject: Subject) -> None:
+    event = an_event(subject.tenant)
+    standard = a_ticket_type(event)
+    code = a_promo_code(event, max_uses=2)
+    await given(subject, event, standard, code)
+    for _ in range(2):
+        async with subject.uow.for_tenant(subject.tenant) as tx:
+            await tx.inventory.hold(event.id, [(standard.id, 1)], code.id)
+            await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        with pytest.raises(PromoCodeUsedUp) as refused:
+            await tx.inventory.hold(event.id, [(standard.id, 1)], code.id)
+    assert refused.value.field == "promoCode"
+    assert await uses(subject, code.id) == 2
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.release(event.id, [(standard.id, 1)], code.id)
+        await tx.inventory.hold(event.id, [(standard.id, 1)], code.id)
+        await tx.commit()
+    assert await uses(subject, code.id) == 2
+    assert await counts(subject, standard) == [(0, 2)]
+
+
+async def test_a_ticket_type_or_code_of_another_event_is_unknown(subject: Subject) -> None:
+    event, other = an_event(subject.tenant), an_event(subject.tenant)
+    mine, theirs = a_ticket_type(event), a_ticket_type(other)
+    their_code = a_promo_code(other)
+    await given(subject, event, other, mine, theirs, their_code)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        with pytest.raises(UnknownTicketType) as refused:
+            await tx.inventory.hold(event.id, [(mine.id, 1), (theirs.id, 1)])
+    assert refused.value.field == "items[1].ticketTypeId"
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        with pytest.raises(UnknownPromoCode):
+            await tx.inventory.hold(event.id, [(mine.id, 1)], their_code.id)
+
+
+async def test_another_tenant_cannot_hold_a_tenants_tickets(subject: Subject) -> None:
+    event = an_event(subject.tenant)
+    standard = a_ticket_type(event)
+    await given(subject, event, standard)
+    async with subject.uow.for_tenant(subject.other) as tx:
+        with pytest.raises(UnknownTicketType):
+            await tx.inventory.hold(event.id, [(standard.id, 1)])
+    assert await counts(subject, standard) == [(0, 0)]
