@@ -23,7 +23,7 @@ from tests.integration.postgres.test_event_repositories import (
 
 from ticketbase.adapters.system import Uuid7Generator
 from ticketbase.application.ports.cache import event_tag
-from ticketbase.domain.events.errors import PromoCodeUsedUp
+from ticketbase.domain.events.errors import PromoCodeUsedUp, TicketTypeHasSales
 from ticketbase.domain.events.event import Event
 from ticketbase.domain.events.ticket_type import TicketType
 from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
@@ -276,3 +276,37 @@ async def test_another_tenant_cannot_hold_a_tenants_tickets(subject: Subject) ->
         with pytest.raises(UnknownTicketType):
             await tx.inventory.hold(event.id, [(standard.id, 1)])
     assert await counts(subject, standard) == [(0, 0)]
+
+
+# --- what orders keep of the events area ----------------------------------------------------------
+
+
+async def test_a_ticket_type_an_order_names_is_not_deleted_even_when_nothing_is_held(
+    subject: Subject,
+) -> None:
+    event = an_event(subject.tenant)
+    standard = a_ticket_type(event)
+    await given(subject, event, standard)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.orders.add(an_order(subject.tenant, event, standard), b"h")
+        await tx.commit()
+    with pytest.raises(TicketTypeHasSales):
+        async with subject.uow.for_tenant(subject.tenant) as tx:
+            await tx.ticket_types.delete(standard.id)
+
+
+async def test_a_deleted_promo_code_leaves_its_orders_without_it(subject: Subject) -> None:
+    event = an_event(subject.tenant)
+    standard = a_ticket_type(event)
+    code = a_promo_code(event)
+    await given(subject, event, standard, code)
+    order = an_order(subject.tenant, event, standard, promo_code_id=code.id)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.orders.add(order, b"h")
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.promo_codes.delete(code.id)
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        found = await tx.orders.get(order.id)
+    assert found == dataclasses.replace(order, promo_code_id=None)

@@ -131,6 +131,11 @@ class MemoryTicketTypeRepository:
             raise TicketTypeHasSales(
                 "tickets of this type are sold or held: hide it instead of deleting it"
             )
+        orders = self._s.orders.get(self._org, {}).values()
+        if any(line.ticket_type_id == ticket_type_id for o, _ in orders for line in o.lines):
+            raise TicketTypeHasSales(  # fk_order_items_ticket_type
+                "orders name this ticket type: hide it instead of deleting it"
+            )
         del self._mine()[ticket_type_id]
 
 
@@ -168,6 +173,10 @@ class MemoryPromoCodeRepository:
 
     async def delete(self, promo_code_id: PromoCodeId) -> None:
         self._mine().pop(promo_code_id, None)
+        # fk_orders_promo_code: ON DELETE SET NULL (promo_code_id).
+        for order, _ in self._s.orders.get(self._org, {}).values():
+            if order.promo_code_id == promo_code_id:
+                order.promo_code_id = None
 
     def _check_code(self, promo_code: PromoCode) -> None:
         if any(

@@ -6,7 +6,12 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
 
-from ticketbase.domain.events.errors import CapacityBelowSold, MaxUsesBelowUses, QuantityBelowSold
+from ticketbase.domain.events.errors import (
+    CapacityBelowSold,
+    MaxUsesBelowUses,
+    QuantityBelowSold,
+    TicketTypeHasSales,
+)
 from ticketbase.domain.shared.errors import Conflict, DomainError
 
 _BY_CONSTRAINT: dict[str, tuple[str, str]] = {
@@ -42,6 +47,10 @@ _RACES: dict[str, Callable[[], DomainError]] = {
     ),
     "ck_promo_codes_uses": lambda: MaxUsesBelowUses(
         "the code was used meanwhile: the maximum cannot go below its uses", field="maxUses"
+    ),
+    # Not a race: an order's lines keep their ticket type, even once nothing is held or sold.
+    "fk_order_items_ticket_type": lambda: TicketTypeHasSales(
+        "orders name this ticket type: hide it instead of deleting it"
     ),
 }
 
