@@ -99,6 +99,8 @@ from ticketbase.application.identity.users.deactivate_user import DeactivateUser
 from ticketbase.application.identity.users.list_users import ListUsers
 from ticketbase.application.identity.users.update_user import UpdateUser
 from ticketbase.application.identity.verify_custom_domain import VerifyCustomDomain
+from ticketbase.application.orders.checkout import Checkout
+from ticketbase.application.orders.get_order import GetOrder
 from ticketbase.application.outbox.deliver_outbox import (
     DeliverOutbox,
     DeliveryPolicy,
@@ -406,6 +408,8 @@ class UseCaseProvider(Provider):
     update_user = provide(UpdateUser)
     deactivate_user = provide(DeactivateUser)
     list_audit_log = provide(ListAuditLog)
+    checkout = provide(Checkout)
+    get_order = provide(GetOrder)
 
     @provide
     def purge_ended_sessions(self, uow: UnitOfWork, clock: Clock) -> PurgeEndedSessions:

@@ -106,6 +106,7 @@ class _Transaction:
         self._feed = feed
         # The cache tags of what this transaction wrote, told to every process after commit.
         self.changes: set[str] = set()
+        self._committed: set[str] = set()
         self.users = PostgresUserRepository(connection, self.changes)
         self.sessions = PostgresSessionRepository(connection, self.changes)
         self.one_time_tokens = PostgresOneTimeTokenRepository(connection)
@@ -113,9 +114,16 @@ class _Transaction:
 
     async def commit(self) -> None:
         await self._transaction.commit()
-        if self._feed is not None and self.changes:
-            await self._feed.publish(frozenset(self.changes))
+        self._committed |= self.changes
         self.changes.clear()
+
+    async def announce(self) -> None:
+        """Tell every process what the committed work changed, once the connection is back in
+        the pool: the feed takes a connection of its own, and a request holding one while
+        waiting for another starves the pool under load (every slot held, none given back)."""
+        if self._feed is not None and self._committed:
+            tags, self._committed = frozenset(self._committed), set()
+            await self._feed.publish(tags)
 
 
 class PostgresTenantTransaction(_Transaction):
@@ -220,13 +228,25 @@ class PostgresUnitOfWork:
     async def for_tenant(
         self, organization_id: OrganizationId
     ) -> AsyncIterator[PostgresTenantTransaction]:
-        async with self._transaction(organization_id) as (connection, transaction):
-            yield PostgresTenantTransaction(connection, transaction, self._feed, organization_id)
+        tx: PostgresTenantTransaction | None = None
+        try:
+            async with self._transaction(organization_id) as (connection, transaction):
+                tx = PostgresTenantTransaction(connection, transaction, self._feed, organization_id)
+                yield tx
+        finally:
+            if tx is not None:
+                await tx.announce()
 
     @asynccontextmanager
     async def system(self) -> AsyncIterator[PostgresSystemQueries]:
-        async with self._transaction(None) as (connection, transaction):
-            yield PostgresSystemQueries(connection, transaction, self._feed)
+        queries: PostgresSystemQueries | None = None
+        try:
+            async with self._transaction(None) as (connection, transaction):
+                queries = PostgresSystemQueries(connection, transaction, self._feed)
+                yield queries
+        finally:
+            if queries is not None:
+                await queries.announce()
 
     @asynccontextmanager
     async def lookups(self) -> AsyncIterator[PostgresSystemLookups]:

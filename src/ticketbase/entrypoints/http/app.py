@@ -24,6 +24,7 @@ from ticketbase.entrypoints.http.events import EventController
 from ticketbase.entrypoints.http.health import HealthController, metrics_handler
 from ticketbase.entrypoints.http.metrics import HttpMetrics
 from ticketbase.entrypoints.http.options import allow_header_fix
+from ticketbase.entrypoints.http.orders import OrderController
 from ticketbase.entrypoints.http.organizations import OrganizationController
 from ticketbase.entrypoints.http.problems import document_problems, handle_exception
 from ticketbase.entrypoints.http.request_context import RequestContextMiddleware
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             UserController,
             DepartmentController,
             EventController,
+            OrderController,
             AuditController,
             HealthController,
         ],
