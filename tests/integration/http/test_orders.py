@@ -170,3 +170,52 @@ async def test_a_crowd_of_buyers_takes_exactly_the_tickets_there_are(
         assert (await staff_ticket_type(client, tenant, event))["held"] == 50
         public = await client.get(f"/api/events/{event['slug']}", headers=storefront(tenant))
         assert public.json()["ticketTypes"][0]["available"] == 0
+
+
+async def test_a_replay_with_the_same_key_answers_the_first_201_and_places_one_order(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    event = await on_sale(client, tenant)
+    headers = storefront(tenant) | {"idempotency-key": "checkout-7f3a"}
+    first = await client.post("/api/orders", json=order_body(event), headers=headers)
+    assert first.status_code == 201, first.text
+    again = await client.post("/api/orders", json=order_body(event), headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert (await staff_ticket_type(client, tenant, event))["held"] == 2
+    other = await client.post("/api/orders", json=order_body(event, 3), headers=headers)
+    problem = assert_problem(other, 422, "idempotency_key_reused")
+    assert [e["field"] for e in problem["errors"]] == ["Idempotency-Key"]  # type: ignore[attr-defined]
+    assert (await staff_ticket_type(client, tenant, event))["held"] == 2
+
+
+async def test_concurrent_requests_with_one_key_place_one_order(
+    make_app: AppFactory,
+) -> None:
+    app: Litestar = make_app(database_pool_size=10)
+    async with running(app) as client:
+        tenant = await new_tenant(app)
+        event = await on_sale(client, tenant)
+        headers = storefront(tenant) | {"idempotency-key": "double-click"}
+        answers = await asyncio.gather(
+            *(client.post("/api/orders", json=order_body(event), headers=headers) for _ in range(8))
+        )
+        assert [a.status_code for a in answers] == [201] * 8
+        assert len({a.json()["id"] for a in answers}) == 1
+        assert len({a.text for a in answers}) == 1
+        assert (await staff_ticket_type(client, tenant, event))["held"] == 2
+
+
+async def test_a_refused_request_leaves_its_key_unused(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    event = await on_sale(client, tenant, 3)
+    headers = storefront(tenant) | {"idempotency-key": "retry-me"}
+    refused = await client.post("/api/orders", json=order_body(event, 4), headers=headers)
+    assert_problem(refused, 409, "sold_out")
+    placed = await client.post("/api/orders", json=order_body(event, 3), headers=headers)
+    assert placed.status_code == 201, placed.text
+    bad_key = storefront(tenant) | {"idempotency-key": "has space"}
+    invalid = await client.post("/api/orders", json=order_body(event, 1), headers=bad_key)
+    problem = assert_problem(invalid, 422, "validation_failed")
+    assert [e["field"] for e in problem["errors"]] == ["Idempotency-Key"]  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import URL
@@ -23,6 +23,7 @@ from tests.integration.postgres.test_event_repositories import (
 
 from ticketbase.adapters.system import Uuid7Generator
 from ticketbase.application.ports.cache import event_tag
+from ticketbase.application.ports.orders import StoredAnswer
 from ticketbase.domain.events.errors import PromoCodeUsedUp, TicketTypeHasSales
 from ticketbase.domain.events.event import Event
 from ticketbase.domain.events.ticket_type import TicketType
@@ -310,3 +311,30 @@ async def test_a_deleted_promo_code_leaves_its_orders_without_it(subject: Subjec
     async with subject.uow.for_tenant(subject.tenant) as tx:
         found = await tx.orders.get(order.id)
     assert found == dataclasses.replace(order, promo_code_id=None)
+
+
+# --- idempotency keys -----------------------------------------------------------------------------
+
+
+async def test_an_idempotency_key_is_claimed_once_kept_with_its_answer_then_forgotten(
+    subject: Subject,
+) -> None:
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    keep = timedelta(hours=24)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        assert await tx.idempotency_keys.claim("k-1", b"first", now=now, keep=keep) is None
+        await tx.idempotency_keys.record("k-1", 201, {"orderId": "o-1"})
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        assert await tx.idempotency_keys.claim("k-2", b"rolled back", now=now, keep=keep) is None
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        later = now + timedelta(hours=23)
+        assert await tx.idempotency_keys.claim("k-1", b"other", now=later, keep=keep) == (
+            StoredAnswer(b"first", 201, {"orderId": "o-1"})
+        )
+        assert await tx.idempotency_keys.claim("k-2", b"again", now=later, keep=keep) is None
+    async with subject.uow.for_tenant(subject.other) as tx:
+        assert await tx.idempotency_keys.claim("k-1", b"theirs", now=now, keep=keep) is None
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        expired = now + keep
+        assert await tx.idempotency_keys.claim("k-1", b"new", now=expired, keep=keep) is None

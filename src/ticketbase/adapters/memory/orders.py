@@ -6,10 +6,12 @@ PostgreSQL columns hold). Orders go in and come out as copies, as rows would."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ticketbase.application.ports.orders import HoldLine
+from ticketbase.application.ports.orders import HoldLine, StoredAnswer
 from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
 from ticketbase.domain.events.promo_code import PromoCode
 from ticketbase.domain.events.ticket_type import TicketType
@@ -145,3 +147,26 @@ class MemoryInventory:
             ticket_type = self._type(event_id, ticket_type_id)
             if ticket_type is None or ticket_type.held < quantity:
                 raise RuntimeError(f"cannot {what} {quantity} of {ticket_type_id}: not held")
+
+
+class MemoryIdempotencyKeys:
+    """Keys with their answer and expiry; concurrent claims are PostgreSQL's to serialise."""
+
+    def __init__(self, state: MemoryState, organization_id: OrganizationId) -> None:
+        self._s, self._org = state, organization_id
+
+    def _mine(self) -> dict[str, tuple[StoredAnswer, datetime]]:
+        return self._s.idempotency_keys.setdefault(self._org, {})
+
+    async def claim(
+        self, key: str, request_hash: bytes, *, now: datetime, keep: timedelta
+    ) -> StoredAnswer | None:
+        stored = self._mine().get(key)
+        if stored is not None and stored[1] > now:
+            return stored[0]
+        self._mine()[key] = (StoredAnswer(request_hash, None, None), now + keep)
+        return None
+
+    async def record(self, key: str, status_code: int, body: Mapping[str, str]) -> None:
+        answer, expires_at = self._mine()[key]
+        self._mine()[key] = (replace(answer, status_code=status_code, body=dict(body)), expires_at)

@@ -23,7 +23,11 @@ from ticketbase.adapters.memory.events import (
     MemoryPromoCodeRepository,
     MemoryTicketTypeRepository,
 )
-from ticketbase.adapters.memory.orders import MemoryInventory, MemoryOrderRepository
+from ticketbase.adapters.memory.orders import (
+    MemoryIdempotencyKeys,
+    MemoryInventory,
+    MemoryOrderRepository,
+)
 from ticketbase.adapters.memory.outbox import MemoryOutboxDelivery, MemoryOutboxTable
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
@@ -37,6 +41,7 @@ from ticketbase.application.ports.cache import (
     session_tag,
     user_tag,
 )
+from ticketbase.application.ports.orders import StoredAnswer
 from ticketbase.application.ports.outbox import OutboxMessage
 from ticketbase.application.ports.unit_of_work import (
     MembershipSummary,
@@ -86,6 +91,10 @@ class MemoryState:
     # Each order with its access token's hash.
     orders: dict[OrganizationId, dict[OrderId, tuple[Order, bytes]]] = field(default_factory=dict)
     order_counters: dict[OrganizationId, int] = field(default_factory=dict)
+    # Each Idempotency-Key with its answer and when it is forgotten.
+    idempotency_keys: dict[OrganizationId, dict[str, tuple[StoredAnswer, datetime]]] = field(
+        default_factory=dict
+    )
 
 
 class _Transaction:
@@ -229,6 +238,7 @@ class MemoryTenantTransaction(_Transaction):
         self.promo_codes = MemoryPromoCodeRepository(self.state, organization_id)
         self.orders = MemoryOrderRepository(self.state, organization_id)
         self.inventory = MemoryInventory(self.state, organization_id)
+        self.idempotency_keys = MemoryIdempotencyKeys(self.state, organization_id)
 
 
 class MemorySystemQueries(_Transaction):

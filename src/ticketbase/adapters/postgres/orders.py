@@ -10,7 +10,8 @@ refusal is the row read, to name it in the error.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbase.adapters.postgres.tables import (
     events,
+    idempotency_keys,
     order_counters,
     order_items,
     orders,
@@ -27,7 +29,7 @@ from ticketbase.adapters.postgres.tables import (
     ticket_types,
 )
 from ticketbase.application.ports.cache import event_tag
-from ticketbase.application.ports.orders import HoldLine
+from ticketbase.application.ports.orders import HoldLine, StoredAnswer
 from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
 from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
 from ticketbase.domain.orders.errors import (
@@ -372,3 +374,55 @@ def order_from_rows(row: RowMapping, items: Sequence[RowMapping]) -> Order:
         late_payment_reference=row["late_payment_reference"],
         version=row["version"],
     )
+
+
+class PostgresIdempotencyKeys:
+    """``idempotency_keys`` of the tenant: the insert of a key takes its unique-index slot, so
+    a concurrent claim of the same key waits for this transaction, then sees its answer."""
+
+    def __init__(self, connection: AsyncConnection, organization_id: OrganizationId) -> None:
+        self._c = connection
+        self._org = organization_id
+
+    async def claim(
+        self, key: str, request_hash: bytes, *, now: datetime, keep: timedelta
+    ) -> StoredAnswer | None:
+        table = idempotency_keys
+        insert_key = pg_insert(table).values(
+            organization_id=self._org,
+            key=key,
+            request_hash=request_hash,
+            created_at=now,
+            expires_at=now + keep,
+        )
+        claimed = await self._c.scalar(
+            insert_key.on_conflict_do_update(
+                index_elements=[table.c.organization_id, table.c.key],
+                set_={
+                    "request_hash": insert_key.excluded.request_hash,
+                    "status_code": None,
+                    "response": None,
+                    "created_at": insert_key.excluded.created_at,
+                    "expires_at": insert_key.excluded.expires_at,
+                },
+                where=table.c.expires_at <= now,  # an expired use is forgotten
+            ).returning(table.c.key)
+        )
+        if claimed is not None:
+            return None
+        row = (
+            await self._c.execute(
+                select(table.c.request_hash, table.c.status_code, table.c.response).where(
+                    table.c.organization_id == self._org, table.c.key == key
+                )
+            )
+        ).one()
+        return StoredAnswer(bytes(row.request_hash), row.status_code, row.response)
+
+    async def record(self, key: str, status_code: int, body: Mapping[str, str]) -> None:
+        table = idempotency_keys
+        await self._c.execute(
+            update(table)
+            .where(table.c.organization_id == self._org, table.c.key == key)
+            .values(status_code=status_code, response=dict(body))
+        )

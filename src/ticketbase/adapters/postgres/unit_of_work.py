@@ -31,7 +31,11 @@ from ticketbase.adapters.postgres.events import (
     PostgresTicketTypeRepository,
 )
 from ticketbase.adapters.postgres.memberships import PostgresMembershipRepository
-from ticketbase.adapters.postgres.orders import PostgresInventory, PostgresOrderRepository
+from ticketbase.adapters.postgres.orders import (
+    PostgresIdempotencyKeys,
+    PostgresInventory,
+    PostgresOrderRepository,
+)
 from ticketbase.adapters.postgres.organizations import (
     PostgresOrganizationRepository,
     organization_from_row,
@@ -145,6 +149,7 @@ class PostgresTenantTransaction(_Transaction):
         self.promo_codes = PostgresPromoCodeRepository(connection, organization_id, self.changes)
         self.orders = PostgresOrderRepository(connection, organization_id)
         self.inventory = PostgresInventory(connection, organization_id, self.changes)
+        self.idempotency_keys = PostgresIdempotencyKeys(connection, organization_id)
 
 
 class PostgresSystemLookups:

@@ -3,24 +3,47 @@ place a pending order, and hand the buyer the order's access token once.
 
 All in one tenant transaction, in the order storage asks for: the inventory's conditional
 updates first (a refusal leaves without committing), then the organization's order counter,
-whose row stays locked until the commit (a refused checkout leaves no gap in the numbers)."""
+whose row stays locked until the commit (a refused checkout leaves no gap in the numbers).
+
+**Idempotency.** With an ``Idempotency-Key`` the key is claimed first, in the same transaction:
+a replay with the same request gets the order it placed (with the same access token, kept
+with the key for :data:`KEEP_KEYS`), another request under a used key is refused
+(``IdempotencyKeyReused``), and a concurrent request with the key waits on the first one's
+claim, then answers as a replay. A refused checkout stores nothing: its key stays free."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
 
 from ticketbase.application.identity.opaque_tokens import new_opaque_token
 from ticketbase.application.orders.announcements import order_created
+from ticketbase.application.ports.orders import StoredAnswer
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import TenantTransaction, UnitOfWork
 from ticketbase.domain.events.errors import EventNotFound, inputs_within
 from ticketbase.domain.events.event import EventStatus
 from ticketbase.domain.events.promo_code import PromoCode, normalise_code
 from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
-from ticketbase.domain.orders.errors import UnknownPromoCode
+from ticketbase.domain.orders.errors import OrderNotFound, UnknownPromoCode
 from ticketbase.domain.orders.order import DEFAULT_HOLD, Order, OrderNumber
 from ticketbase.domain.orders.quote import RequestedItem, quote
+from ticketbase.domain.shared.errors import Conflict, RuleViolated
 from ticketbase.domain.shared.ids import EventId, OrderId, OrganizationId, TicketTypeId
+
+KEEP_KEYS = timedelta(hours=24)
+KEY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+CREATED = 201
+
+
+class IdempotencyKeyReused(RuleViolated):
+    """The key answered another request: a client bug, never served the other answer."""
+
+    code = "idempotency_key_reused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +64,19 @@ class CheckoutCommand:
     buyer_email: str
     attendees: tuple[AttendeeInput, ...] = ()
     promo_code: str | None = None
+    idempotency_key: str | None = None
+
+    def fingerprint(self) -> bytes:
+        """What makes two requests the same request (the key itself aside)."""
+        parts = [
+            str(self.event_id),
+            [[str(i.ticket_type_id), i.quantity] for i in self.items],
+            self.buyer_full_name,
+            self.buyer_email,
+            [[str(a.ticket_type_id), a.full_name, a.email] for a in self.attendees],
+            self.promo_code,
+        ]
+        return hashlib.sha256(json.dumps(parts).encode()).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +95,15 @@ class Checkout:
         with inputs_within("buyer"):
             buyer = Buyer.parse(full_name=command.buyer_full_name, email=command.buyer_email)
         attendees = tuple(_attendee(i, a) for i, a in enumerate(command.attendees))
+        key = _check_key(command.idempotency_key)
         now = self._clock.now()
         async with self._uow.for_tenant(command.organization_id) as tx:
+            if key is not None:
+                answer = await tx.idempotency_keys.claim(
+                    key, command.fingerprint(), now=now, keep=KEEP_KEYS
+                )
+                if answer is not None:
+                    return await _replay(tx, command, answer)
             event = await tx.events.get(command.event_id)
             if event is None or event.status is not EventStatus.PUBLISHED:
                 raise EventNotFound("no such event")
@@ -91,6 +134,9 @@ class Checkout:
             token, token_hash = new_opaque_token()
             await tx.orders.add(order, token_hash)
             await tx.outbox.add(order_created(created, self._ids.new()))
+            if key is not None:
+                answer_body = {"orderId": str(order.id), "accessToken": token}
+                await tx.idempotency_keys.record(key, CREATED, answer_body)
             await tx.commit()
         return PlacedOrder(order, token)
 
@@ -113,3 +159,28 @@ async def _promo_code(
         if promo_code.code == code:
             return promo_code
     raise UnknownPromoCode("no such code for this event", field="promoCode")
+
+
+def _check_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not all("!" <= c <= "~" for c in key):
+        raise RuleViolated(
+            f"an idempotency key is 1-{MAX_KEY_LENGTH} visible ASCII characters", field=KEY_HEADER
+        )
+    return key
+
+
+async def _replay(
+    tx: TenantTransaction, command: CheckoutCommand, answer: StoredAnswer
+) -> PlacedOrder:
+    if answer.request_hash != command.fingerprint():
+        raise IdempotencyKeyReused(
+            "this idempotency key was used for another request", field=KEY_HEADER
+        )
+    if answer.status_code != CREATED or answer.body is None:
+        raise Conflict("the request with this idempotency key has not finished")
+    order = await tx.orders.get(OrderId(UUID(answer.body["orderId"])))
+    if order is None:
+        raise OrderNotFound("the order of this idempotency key is gone")
+    return PlacedOrder(order, answer.body["accessToken"])

@@ -11,7 +11,9 @@ availability moves at the commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from ticketbase.domain.orders.order import Order
@@ -72,4 +74,29 @@ class Inventory(Protocol):
     async def confirm(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
         """A paid order: its held tickets become sold (held - n, sold + n); the code's use
         stays counted."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """What an ``Idempotency-Key`` was first used for: the request's fingerprint and the answer
+    recorded for it (``None`` until the transaction that claimed the key records one)."""
+
+    request_hash: bytes
+    status_code: int | None
+    body: Mapping[str, str] | None
+
+
+class IdempotencyKeys(Protocol):
+    async def claim(
+        self, key: str, request_hash: bytes, *, now: datetime, keep: timedelta
+    ) -> StoredAnswer | None:
+        """``None``: the key is new (or its earlier use has expired) and now belongs to this
+        transaction until ``now + keep``; a concurrent claim of the same key waits for this
+        transaction to end, then sees what it recorded (or, if it rolled back, claims it).
+        Otherwise the answer stored under the key."""
+        ...
+
+    async def record(self, key: str, status_code: int, body: Mapping[str, str]) -> None:
+        """The answer to give every replay of the key this transaction claimed."""
         ...

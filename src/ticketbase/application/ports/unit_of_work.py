@@ -22,7 +22,7 @@ from ticketbase.application.ports.events import (
     PromoCodeRepository,
     TicketTypeRepository,
 )
-from ticketbase.application.ports.orders import Inventory, OrderRepository
+from ticketbase.application.ports.orders import IdempotencyKeys, Inventory, OrderRepository
 from ticketbase.application.ports.outbox import Outbox, OutboxDelivery
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
@@ -276,6 +276,9 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def inventory(self) -> Inventory: ...
+
+    @property
+    def idempotency_keys(self) -> IdempotencyKeys: ...
 
     @property
     def audit(self) -> AuditLog: ...

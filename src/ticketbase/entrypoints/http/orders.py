@@ -12,7 +12,7 @@ from uuid import UUID
 import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from ticketbase.application.identity.resolve_organization import ResolveOrganization
 from ticketbase.application.orders.checkout import AttendeeInput, Checkout, CheckoutCommand
@@ -148,7 +148,10 @@ class OrderController(Controller):
         summary="Place an order (storefront checkout)",
         description=PUBLIC
         + " Holds the tickets for 15 minutes; not enough left → 409 `sold_out` naming the"
-        " ticket type. The answer's `accessToken` reads the order later (`?token=`).",
+        " ticket type. The answer's `accessToken` reads the order later (`?token=`). With an"
+        " `Idempotency-Key` (kept 24 h) a replay of the same body answers the first 201 again"
+        " (a concurrent one waits for the first), another body under the key → 422"
+        " `idempotency_key_reused`; a refused request leaves the key unused.",
     )
     async def place_order(
         self,
@@ -156,6 +159,9 @@ class OrderController(Controller):
         data: JSONBody[CheckoutRequest],
         resolve: FromDishka[ResolveOrganization],
         use_case: FromDishka[Checkout],
+        idempotency_key: Annotated[
+            str | None, HeaderParameter(name="Idempotency-Key", max_length=255)
+        ] = None,
     ) -> OrderResponse:
         organization = await resolve_storefront(request, resolve)
         command = CheckoutCommand(
@@ -171,6 +177,7 @@ class OrderController(Controller):
                 for a in data.attendees or ()
             ),
             promo_code=data.promo_code,
+            idempotency_key=idempotency_key,
         )
         placed = await use_case(command)
         return order_response(placed.order, placed.access_token)

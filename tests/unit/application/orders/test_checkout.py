@@ -16,6 +16,7 @@ from ticketbase.application.orders.checkout import (
     AttendeeInput,
     Checkout,
     CheckoutCommand,
+    IdempotencyKeyReused,
     PlacedOrder,
 )
 from ticketbase.application.orders.get_order import GetOrder
@@ -208,3 +209,39 @@ async def test_the_access_token_opens_only_its_order(
     ):
         with pytest.raises(OrderNotFound):
             await get_order(organization_id, order_id, token)
+
+
+async def test_a_replay_with_the_key_answers_the_first_order_and_another_request_is_refused(
+    kit: EventsKit, owner: Actor, acme: Organization
+) -> None:
+    event, ticket_type_id = await on_sale(kit, owner)
+    checkout = Checkout(kit.uow, kit.clock, kit.ids)
+    first = await checkout(command(acme, event.id, ticket_type_id, idempotency_key="k-1"))
+    kit.clock.advance(minutes=5)
+    again = await checkout(command(acme, event.id, ticket_type_id, idempotency_key="k-1"))
+    assert again == first
+    assert orders_of(kit, acme) == [first.order]
+    assert order_messages(kit, acme) == ["order.created"]
+    assert kit.stored_ticket_type(acme.id, ticket_type_id).held == 2
+    with pytest.raises(IdempotencyKeyReused) as reused:
+        await checkout(command(acme, event.id, ticket_type_id, 3, idempotency_key="k-1"))
+    assert reused.value.field == "Idempotency-Key"
+    other_key = await checkout(command(acme, event.id, ticket_type_id, idempotency_key="k-2"))
+    assert other_key.order.id != first.order.id
+    kit.clock.advance(hours=24)
+    after_a_day = await checkout(command(acme, event.id, ticket_type_id, idempotency_key="k-1"))
+    assert after_a_day.order.id != first.order.id
+
+
+async def test_a_refused_checkout_leaves_its_key_free(
+    kit: EventsKit, owner: Actor, acme: Organization
+) -> None:
+    event, ticket_type_id = await on_sale(kit, owner, quantity=3)
+    checkout = Checkout(kit.uow, kit.clock, kit.ids)
+    with pytest.raises(SoldOut):
+        await checkout(command(acme, event.id, ticket_type_id, 4, idempotency_key="k"))
+    placed = await checkout(command(acme, event.id, ticket_type_id, 3, idempotency_key="k"))
+    assert placed.order.ticket_count == 3
+    with pytest.raises(DomainError) as invalid:
+        await checkout(command(acme, event.id, ticket_type_id, idempotency_key="a key"))
+    assert invalid.value.field == "Idempotency-Key"
