@@ -34,6 +34,7 @@ from ticketbase.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from ticketbase.adapters.redis import RedisProbe, create_redis
 from ticketbase.adapters.redis.change_feed import RedisChangeFeed
 from ticketbase.adapters.redis.rate_limiter import RedisRateLimiter
+from ticketbase.adapters.security.buyer_tokens import HmacBuyerTokens
 from ticketbase.adapters.security.passwords import Argon2PasswordHasher
 from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
@@ -110,7 +111,7 @@ from ticketbase.application.ports.cache import ChangeFeed
 from ticketbase.application.ports.health import DatabaseHealth, Probe
 from ticketbase.application.ports.limits import Rate, RateLimiter
 from ticketbase.application.ports.mailer import Mailer
-from ticketbase.application.ports.security import PasswordHasher, TokenService
+from ticketbase.application.ports.security import BuyerTokens, PasswordHasher, TokenService
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.entrypoints.http.auth import actor_from_request
@@ -332,6 +333,12 @@ class InfrastructureProvider(Provider):
             memory_cost_kib=settings.password_hash_memory_kib,
             max_concurrent=settings.password_hash_concurrency,
         )
+
+    @provide
+    def buyer_tokens(self, settings: Settings) -> BuyerTokens:
+        if not settings.jwt_secret:
+            raise SettingsError("TICKETBASE_JWT_SECRET is not set")
+        return HmacBuyerTokens(settings.jwt_secret)
 
     @provide
     def token_service(self, settings: Settings, clock: Clock) -> TokenService:

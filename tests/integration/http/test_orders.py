@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from litestar import Litestar
@@ -187,6 +188,23 @@ async def test_a_replay_with_the_same_key_answers_the_first_201_and_places_one_o
     problem = assert_problem(other, 422, "idempotency_key_reused")
     assert [e["field"] for e in problem["errors"]] == ["Idempotency-Key"]  # type: ignore[attr-defined]
     assert (await staff_ticket_type(client, tenant, event))["held"] == 2
+
+
+async def test_no_buyer_token_is_stored_in_clear(
+    client: httpx.AsyncClient, tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    """The idempotent replay derives the token again; the database keeps only its hash."""
+    event = await on_sale(client, tenant)
+    headers = storefront(tenant) | {"idempotency-key": "no-clear-token"}
+    placed = (await client.post("/api/orders", json=order_body(event), headers=headers)).json()
+    token = placed["accessToken"]
+    for table in ("orders", "idempotency_keys"):
+        rows = await owner_connection.fetch(
+            f"SELECT row_to_json(t)::text AS row FROM {table} t WHERE organization_id = $1",
+            tenant.organization.id,
+        )
+        assert rows, table
+        assert all(token not in r["row"] for r in rows), table
 
 
 async def test_concurrent_requests_with_one_key_place_one_order(

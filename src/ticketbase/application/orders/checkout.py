@@ -6,8 +6,9 @@ updates first (a refusal leaves without committing), then the organization's ord
 whose row stays locked until the commit (a refused checkout leaves no gap in the numbers).
 
 **Idempotency.** With an ``Idempotency-Key`` the key is claimed first, in the same transaction:
-a replay with the same request gets the order it placed (with the same access token, kept
-with the key for :data:`KEEP_KEYS`), another request under a used key is refused
+a replay with the same request gets the order it placed (with the same access token, derived
+again from the order id: no token is ever stored, only its hash; the key is kept for
+:data:`KEEP_KEYS`), another request under a used key is refused
 (``IdempotencyKeyReused``), and a concurrent request with the key waits on the first one's
 claim, then answers as a replay. A refused checkout stores nothing: its key stays free."""
 
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from ticketbase.application.identity.opaque_tokens import new_opaque_token
+from ticketbase.application.identity.opaque_tokens import hash_opaque_token
 from ticketbase.application.orders.announcements import order_created
 from ticketbase.application.ports.orders import StoredAnswer
+from ticketbase.application.ports.security import BuyerTokens
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import TenantTransaction, UnitOfWork
 from ticketbase.domain.events.errors import EventNotFound, inputs_within
@@ -88,8 +90,11 @@ class PlacedOrder:
 
 
 class Checkout:
-    def __init__(self, uow: UnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, buyer_tokens: BuyerTokens
+    ) -> None:
         self._uow, self._clock, self._ids = uow, clock, ids
+        self._buyer_tokens = buyer_tokens
 
     async def __call__(self, command: CheckoutCommand) -> PlacedOrder:
         with inputs_within("buyer"):
@@ -103,7 +108,8 @@ class Checkout:
                     key, command.fingerprint(), now=now, keep=KEEP_KEYS
                 )
                 if answer is not None:
-                    return await _replay(tx, command, answer)
+                    order = await _replay(tx, command, answer)
+                    return PlacedOrder(order, self._buyer_tokens.for_order(order.id))
             event = await tx.events.get(command.event_id)
             if event is None or event.status is not EventStatus.PUBLISHED:
                 raise EventNotFound("no such event")
@@ -131,11 +137,11 @@ class Checkout:
                 hold=DEFAULT_HOLD,
                 attendees=attendees,
             )
-            token, token_hash = new_opaque_token()
-            await tx.orders.add(order, token_hash)
+            token = self._buyer_tokens.for_order(order.id)
+            await tx.orders.add(order, hash_opaque_token(token))
             await tx.outbox.add(order_created(created, self._ids.new()))
             if key is not None:
-                answer_body = {"orderId": str(order.id), "accessToken": token}
+                answer_body = {"orderId": str(order.id)}
                 await tx.idempotency_keys.record(key, CREATED, answer_body)
             await tx.commit()
         return PlacedOrder(order, token)
@@ -171,9 +177,7 @@ def _check_key(key: str | None) -> str | None:
     return key
 
 
-async def _replay(
-    tx: TenantTransaction, command: CheckoutCommand, answer: StoredAnswer
-) -> PlacedOrder:
+async def _replay(tx: TenantTransaction, command: CheckoutCommand, answer: StoredAnswer) -> Order:
     if answer.request_hash != command.fingerprint():
         raise IdempotencyKeyReused(
             "this idempotency key was used for another request", field=KEY_HEADER
@@ -183,4 +187,4 @@ async def _replay(
     order = await tx.orders.get(OrderId(UUID(answer.body["orderId"])))
     if order is None:
         raise OrderNotFound("the order of this idempotency key is gone")
-    return PlacedOrder(order, answer.body["accessToken"])
+    return order

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
 from ticketbase.domain.identity.permissions import Permission, Role
 from ticketbase.domain.shared.ids import OrganizationId, SessionId, UserId
@@ -48,4 +49,11 @@ class TokenService(Protocol):
 
     def verify_access_token(self, token: str) -> AccessClaims:
         """Raise ``Unauthenticated`` (code ``token_expired`` or ``invalid_token``) when bad."""
+        ...
+
+
+class BuyerTokens(Protocol):
+    def for_order(self, order_id: UUID) -> str:
+        """The buyer's access token of an order, derived from its id with a server key: the
+        same every time it is asked for, so it never has to be stored (only its hash is)."""
         ...

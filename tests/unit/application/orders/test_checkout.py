@@ -9,6 +9,7 @@ from uuid import UUID
 import pytest
 from tests.unit.application.events.conftest import EventsKit
 
+from ticketbase.adapters.security.buyer_tokens import HmacBuyerTokens
 from ticketbase.application.context import Actor
 from ticketbase.application.events.create_promo_code import CreatePromoCodeCommand
 from ticketbase.application.events.publish_event import PublishEventCommand
@@ -37,6 +38,7 @@ from ticketbase.domain.shared.errors import DomainError
 from ticketbase.domain.shared.ids import EventId, OrderId, TicketTypeId
 from ticketbase.domain.shared.values import Money
 
+BUYER_TOKENS = HmacBuyerTokens("unit-test-buyer-token-secret-0123456789")
 pytestmark = pytest.mark.anyio
 
 
@@ -81,7 +83,7 @@ async def test_a_tier_a_promo_code_and_tax_price_the_placed_order(
         CreatePromoCodeCommand(event.id, PromoCodeSpec(code="SAVE10", discount=PercentOff(10))),
         owner,
     )
-    placed = await Checkout(kit.uow, kit.clock, kit.ids)(
+    placed = await Checkout(kit.uow, kit.clock, kit.ids, BUYER_TOKENS)(
         command(acme, event.id, ticket_type_id, 3, promo_code="save10")
     )
     order = placed.order
@@ -131,7 +133,7 @@ async def test_a_refused_checkout_commits_nothing(
 ) -> None:
     event, ticket_type_id = await on_sale(kit, owner)
     with pytest.raises(error) as raised:
-        await Checkout(kit.uow, kit.clock, kit.ids)(
+        await Checkout(kit.uow, kit.clock, kit.ids, BUYER_TOKENS)(
             command(acme, event.id, ticket_type_id, **changes)
         )
     if field is not None:
@@ -145,7 +147,7 @@ async def test_sold_out_and_out_of_range_hold_nothing(
     kit: EventsKit, owner: Actor, acme: Organization
 ) -> None:
     event, ticket_type_id = await on_sale(kit, owner, quantity=3)
-    checkout = Checkout(kit.uow, kit.clock, kit.ids)
+    checkout = Checkout(kit.uow, kit.clock, kit.ids, BUYER_TOKENS)
     with pytest.raises(SoldOut) as sold_out:
         await checkout(command(acme, event.id, ticket_type_id, 4))
     assert sold_out.value.field == "items[0].ticketTypeId"
@@ -167,7 +169,7 @@ async def test_an_expired_promo_code_is_refused_on_promo_code(
     await kit.create_promo_code(CreatePromoCodeCommand(event.id, spec), owner)
     kit.clock.advance(hours=2)
     with pytest.raises(PromoCodeExpired) as raised:
-        await Checkout(kit.uow, kit.clock, kit.ids)(
+        await Checkout(kit.uow, kit.clock, kit.ids, BUYER_TOKENS)(
             command(acme, event.id, ticket_type_id, promo_code="soon")
         )
     assert raised.value.field == "promoCode"
@@ -179,7 +181,7 @@ async def test_a_draft_or_another_tenants_event_is_not_found(
     draft = await kit.event(owner, "Draft")
     draft_type = await kit.ticket_type(owner, draft.id)
     theirs, their_type = await on_sale(kit, rival)
-    checkout = Checkout(kit.uow, kit.clock, kit.ids)
+    checkout = Checkout(kit.uow, kit.clock, kit.ids, BUYER_TOKENS)
     for event_id, ticket_type_id in (
         (draft.id, draft_type.ticket_type.id),
         (theirs.id, their_type),
@@ -193,7 +195,7 @@ async def test_the_access_token_opens_only_its_order(
     kit: EventsKit, owner: Actor, acme: Organization, globex: Organization
 ) -> None:
     event, ticket_type_id = await on_sale(kit, owner)
-    placed: PlacedOrder = await Checkout(kit.uow, kit.clock, kit.ids)(
+    placed: PlacedOrder = await Checkout(kit.uow, kit.clock, kit.ids, BUYER_TOKENS)(
         command(acme, event.id, ticket_type_id)
     )
     get_order = GetOrder(kit.uow)
@@ -215,7 +217,7 @@ async def test_a_replay_with_the_key_answers_the_first_order_and_another_request
     kit: EventsKit, owner: Actor, acme: Organization
 ) -> None:
     event, ticket_type_id = await on_sale(kit, owner)
-    checkout = Checkout(kit.uow, kit.clock, kit.ids)
+    checkout = Checkout(kit.uow, kit.clock, kit.ids, BUYER_TOKENS)
     first = await checkout(command(acme, event.id, ticket_type_id, idempotency_key="k-1"))
     kit.clock.advance(minutes=5)
     again = await checkout(command(acme, event.id, ticket_type_id, idempotency_key="k-1"))
@@ -237,7 +239,7 @@ async def test_a_refused_checkout_leaves_its_key_free(
     kit: EventsKit, owner: Actor, acme: Organization
 ) -> None:
     event, ticket_type_id = await on_sale(kit, owner, quantity=3)
-    checkout = Checkout(kit.uow, kit.clock, kit.ids)
+    checkout = Checkout(kit.uow, kit.clock, kit.ids, BUYER_TOKENS)
     with pytest.raises(SoldOut):
         await checkout(command(acme, event.id, ticket_type_id, 4, idempotency_key="k"))
     placed = await checkout(command(acme, event.id, ticket_type_id, 3, idempotency_key="k"))
