@@ -117,6 +117,7 @@ from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.entrypoints.http.auth import actor_from_request
 from ticketbase.entrypoints.http.rate_limits import AuthRouteLimit
 from ticketbase.entrypoints.http.response_cache import ResponseCache
+from ticketbase.entrypoints.periodic import repeat
 from ticketbase.entrypoints.settings import Settings, SettingsError
 
 log = structlog.get_logger()
@@ -478,29 +479,31 @@ class CacheKeepers:
     def __init__(self, feed: BroadcastFeed, watch: WatchEndedSessions) -> None:
         self._feed, self._watch = feed, watch
         self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
 
     async def start(self, *, wait_seconds: float = 5.0) -> None:
+        self._stop.clear()
+        sweep = repeat(
+            "ended_sessions_sweep", self._sweep_once, self._feed.health_interval, self._stop
+        )
         self._tasks = [
             asyncio.create_task(self._feed.run(), name="change-feed"),
-            asyncio.create_task(self._sweep(), name="ended-sessions-sweep"),
+            asyncio.create_task(sweep, name="ended-sessions-sweep"),
         ]
         # Until subscribed, requests read the database (correct, only slower): don't hang.
         if not await self._feed.wait_synced(wait_seconds):
             log.warning("change_feed_not_ready", waited_seconds=wait_seconds)
 
     async def stop(self) -> None:
+        self._stop.set()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
-    async def _sweep(self) -> None:
-        while True:
-            await asyncio.sleep(self._feed.health_interval)
-            try:
-                await self._watch()
-            except Exception as error:  # a missed sweep is retried next time
-                log.warning("ended_sessions_sweep_failed", error=repr(error))
+    async def _sweep_once(self) -> bool:
+        await self._watch()
+        return False
 
 
 async def cache_keepers(container: AsyncContainer) -> CacheKeepers:

@@ -11,9 +11,7 @@ dies of it."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-from collections.abc import Awaitable, Callable
 
 import structlog
 from dishka import AsyncContainer
@@ -22,6 +20,7 @@ from ticketbase.application.identity.purge_ended_sessions import PurgeEndedSessi
 from ticketbase.application.outbox.deliver_outbox import DeliverOutbox, Outcome
 from ticketbase.application.ports.health import DatabaseHealth
 from ticketbase.entrypoints.container import make_container
+from ticketbase.entrypoints.periodic import repeat
 from ticketbase.entrypoints.settings import Settings
 
 log = structlog.get_logger()
@@ -37,13 +36,13 @@ async def run(settings: Settings) -> None:
         await (await container.get(DatabaseHealth)).check()
         log.info("worker_started")
         await asyncio.gather(
-            _repeat(
+            repeat(
                 "deliver_outbox",
                 lambda: _deliver_outbox(container),
                 settings.worker_outbox_interval_seconds,
                 stop,
             ),
-            _repeat(
+            repeat(
                 "purge_ended_sessions",
                 lambda: _purge_ended_sessions(container),
                 settings.worker_purge_interval_seconds,
@@ -53,22 +52,6 @@ async def run(settings: Settings) -> None:
     finally:
         await container.close()
         log.info("worker_stopped")
-
-
-async def _repeat(
-    job: str, run_once: Callable[[], Awaitable[bool]], interval: float, stop: asyncio.Event
-) -> None:
-    """Run ``run_once`` until ``stop``: again at once while it says more work is waiting,
-    otherwise after ``interval`` seconds."""
-    while not stop.is_set():
-        more = False
-        try:
-            more = await run_once()
-        except Exception:
-            log.exception("worker_job_failed", job=job)
-        if not more:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
 
 
 async def _deliver_outbox(container: AsyncContainer) -> bool:

@@ -133,7 +133,7 @@ async def test_the_worker_delivers_what_the_api_published(
     assert {"topic": "event.published", "message_id": str(message_id)}.items() <= next(
         e for e in handled if e["message_id"] == str(message_id)
     ).items()
-    assert "worker_job_failed" not in [e["event"] for e in events]
+    assert "periodic_job_failed" not in [e["event"] for e in events]
     assert events[-1]["event"] == "worker_stopped"
 
 

@@ -323,13 +323,6 @@ def _promo_code_spec(data: PromoCodeRequest) -> PromoCodeSpec:
     )
 
 
-def _version(if_match: str | None, body: int | Unset) -> int | None:
-    header = expected_version(if_match)
-    if header is not None:
-        return header
-    return None if isinstance(body, Unset) else body
-
-
 def _keep(value: Any) -> Any:
     return KEEP if value is UNSET else value
 
@@ -597,7 +590,7 @@ class EventController(Controller):
     ) -> EventResponse:
         command = UpdateEventCommand(
             event_id=EventId(id),
-            expected_version=_version(if_match, data.version),
+            expected_version=expected_version(if_match, data.version),
             name=_keep(data.name),
             slug=KEEP if isinstance(data.slug, Unset) else _slug(data.slug),
             description=_keep(data.description),
@@ -621,7 +614,7 @@ class EventController(Controller):
         data: JSONBody[StatusChangeRequest | None] = None,
         if_match: IfMatch = None,
     ) -> EventResponse:
-        version = _version(if_match, UNSET if data is None else data.version)
+        version = expected_version(if_match, UNSET if data is None else data.version)
         return staff_event(await use_case(PublishEventCommand(EventId(id), version), actor))
 
     @post(EVENT_PATH + "/cancel", status_code=200, security=BEARER, summary="Cancel an event")
@@ -633,7 +626,7 @@ class EventController(Controller):
         data: JSONBody[StatusChangeRequest | None] = None,
         if_match: IfMatch = None,
     ) -> EventResponse:
-        version = _version(if_match, UNSET if data is None else data.version)
+        version = expected_version(if_match, UNSET if data is None else data.version)
         return staff_event(await use_case(CancelEventCommand(EventId(id), version), actor))
 
     @post(EVENT_PATH + "/archive", status_code=200, security=BEARER, summary="Archive an event")
@@ -645,7 +638,7 @@ class EventController(Controller):
         data: JSONBody[StatusChangeRequest | None] = None,
         if_match: IfMatch = None,
     ) -> EventResponse:
-        version = _version(if_match, UNSET if data is None else data.version)
+        version = expected_version(if_match, UNSET if data is None else data.version)
         return staff_event(await use_case(ArchiveEventCommand(EventId(id), version), actor))
 
     # --- ticket types --------------------------------------------------------------------------
@@ -682,7 +675,7 @@ class EventController(Controller):
             event_id=EventId(id),
             ticket_type_id=TicketTypeId(ticketTypeId),
             spec=_ticket_type_spec(data),
-            expected_version=_version(if_match, data.version),
+            expected_version=expected_version(if_match, data.version),
         )
         return staff_ticket_type(await use_case(command, actor))
 
@@ -731,7 +724,7 @@ class EventController(Controller):
             event_id=EventId(id),
             promo_code_id=PromoCodeId(promoCodeId),
             spec=_promo_code_spec(data),
-            expected_version=_version(if_match, data.version),
+            expected_version=expected_version(if_match, data.version),
         )
         return promo_code_response(await use_case(command, actor))
 

@@ -133,7 +133,7 @@ def _public(o: Organization) -> PublicOrganizationResponse:
 
 
 def _update_command(
-    organization_id: OrganizationId, data: UpdateOrganizationRequest, if_match: int | None
+    organization_id: OrganizationId, data: UpdateOrganizationRequest, version: int | None
 ) -> UpdateOrganizationCommand:
     def given(value: Any) -> Any:
         return None if value is msgspec.UNSET else value
@@ -141,7 +141,7 @@ def _update_command(
     settings, branding = given(data.settings), given(data.branding)
     return UpdateOrganizationCommand(
         organization_id=organization_id,
-        expected_version=if_match if if_match is not None else given(data.version),
+        expected_version=version,
         name=given(data.name),
         settings=None
         if settings is None
@@ -228,7 +228,9 @@ class OrganizationController(Controller):
         use_case: FromDishka[UpdateOrganization],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
     ) -> OrganizationResponse:
-        command = _update_command(OrganizationId(id), data, expected_version(if_match))
+        command = _update_command(
+            OrganizationId(id), data, expected_version(if_match, data.version)
+        )
         return organization_response(await use_case(command, actor))
 
 
