@@ -17,6 +17,7 @@ from ticketbase.adapters.memory.accounts import (
     MemorySessionRepository,
     MemoryUserRepository,
 )
+from ticketbase.adapters.memory.attendees import MemoryAttendeeRepository
 from ticketbase.adapters.memory.departments import MemoryDepartmentRepository
 from ticketbase.adapters.memory.events import (
     MemoryEventRepository,
@@ -56,9 +57,11 @@ from ticketbase.domain.identity.membership import Membership
 from ticketbase.domain.identity.organization import Organization, OrganizationStatus
 from ticketbase.domain.identity.session import Session
 from ticketbase.domain.identity.user import User
+from ticketbase.domain.orders.attendee import Attendee
 from ticketbase.domain.orders.order import Order
 from ticketbase.domain.shared.errors import Conflict, StaleVersion
 from ticketbase.domain.shared.ids import (
+    AttendeeId,
     DepartmentId,
     EventId,
     MembershipId,
@@ -91,6 +94,7 @@ class MemoryState:
     # Each order with its access token's hash.
     orders: dict[OrganizationId, dict[OrderId, tuple[Order, bytes]]] = field(default_factory=dict)
     order_counters: dict[OrganizationId, int] = field(default_factory=dict)
+    attendees: dict[OrganizationId, dict[AttendeeId, Attendee]] = field(default_factory=dict)
     # Each Idempotency-Key with its answer and when it is forgotten.
     idempotency_keys: dict[OrganizationId, dict[str, tuple[StoredAnswer, datetime]]] = field(
         default_factory=dict
@@ -239,6 +243,7 @@ class MemoryTenantTransaction(_Transaction):
         self.orders = MemoryOrderRepository(self.state, organization_id)
         self.inventory = MemoryInventory(self.state, organization_id)
         self.idempotency_keys = MemoryIdempotencyKeys(self.state, organization_id)
+        self.attendees = MemoryAttendeeRepository(self.state, organization_id)
 
 
 class MemorySystemQueries(_Transaction):

@@ -136,7 +136,7 @@ class PostgresEventRepository:
         if where.starts_before is not None:
             statement = statement.where(events.c.starts_at < where.starts_before)
         if where.q:
-            statement = statement.where(events.c.name.ilike(f"%{_escape_like(where.q)}%", "\\"))
+            statement = statement.where(events.c.name.ilike(f"%{escape_like(where.q)}%", "\\"))
         if page.after is not None:
             statement = statement.where(events.c.id < page.after)
         rows = (await self._c.execute(statement)).mappings()
@@ -316,7 +316,7 @@ class PostgresPromoCodeRepository:
             self._changes.add(event_tag(EventId(removed)))
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     """``text`` matched literally inside a LIKE pattern (escape character ``\\``)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

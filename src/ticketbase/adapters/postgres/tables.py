@@ -257,6 +257,7 @@ orders = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("access_token_hash", LargeBinary, nullable=False),
     Column("paid_at", DateTime(timezone=True)),
+    Column("payment_provider", Text),
     Column("payment_reference", Text),
     Column("refunded_amount", BigInteger, nullable=False),
     Column("refunded_at", DateTime(timezone=True)),
@@ -283,6 +284,24 @@ order_items = Table(
     Column("tax_rate", Integer, nullable=False),
     Column("tax", BigInteger, nullable=False),
     Column("total", BigInteger, nullable=False),
+)
+
+attendees = Table(
+    "attendees",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("order_id", Uuid, nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("ticket_type_id", Uuid, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("full_name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("ticket_code", Text, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("checked_in_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 order_counters = Table(

@@ -22,6 +22,7 @@ from ticketbase.adapters.postgres.accounts import (
     PostgresSessionRepository,
     PostgresUserRepository,
 )
+from ticketbase.adapters.postgres.attendees import PostgresAttendeeRepository
 from ticketbase.adapters.postgres.audit import PostgresAuditLog
 from ticketbase.adapters.postgres.constraint_errors import as_domain_error
 from ticketbase.adapters.postgres.departments import PostgresDepartmentRepository
@@ -150,6 +151,7 @@ class PostgresTenantTransaction(_Transaction):
         self.orders = PostgresOrderRepository(connection, organization_id)
         self.inventory = PostgresInventory(connection, organization_id, self.changes)
         self.idempotency_keys = PostgresIdempotencyKeys(connection, organization_id)
+        self.attendees = PostgresAttendeeRepository(connection, organization_id)
 
 
 class PostgresSystemLookups:

@@ -16,13 +16,19 @@ from datetime import datetime
 from typing import Protocol
 
 from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.application.ports.attendees import AttendeeRepository
 from ticketbase.application.ports.audit import AuditLog, SecurityEventLog
 from ticketbase.application.ports.events import (
     EventRepository,
     PromoCodeRepository,
     TicketTypeRepository,
 )
-from ticketbase.application.ports.orders import IdempotencyKeys, Inventory, OrderRepository
+from ticketbase.application.ports.orders import (
+    ExpiringHolds,
+    IdempotencyKeys,
+    Inventory,
+    OrderRepository,
+)
 from ticketbase.application.ports.outbox import Outbox, OutboxDelivery
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
@@ -281,6 +287,9 @@ class TenantTransaction(AccountStores, Protocol):
     def idempotency_keys(self) -> IdempotencyKeys: ...
 
     @property
+    def attendees(self) -> AttendeeRepository: ...
+
+    @property
     def audit(self) -> AuditLog: ...
 
     @property
@@ -333,11 +342,16 @@ class SystemLookups(Protocol):
 
 class SystemQueries(SystemLookups, AccountStores, Protocol):
     """Cross-tenant operations, each one named and tested: the account stores (a person's, not
-    a tenant's) and the worker's delivery of every tenant's outbox."""
+    a tenant's), the worker's delivery of every tenant's outbox and its look for lapsed holds."""
 
     @property
     def outbox_delivery(self) -> OutboxDelivery:
         """The worker's claim and marks over every tenant's outbox."""
+        ...
+
+    @property
+    def expiring_holds(self) -> ExpiringHolds:
+        """The worker's look for every tenant's lapsed holds (which orders only)."""
         ...
 
 

@@ -189,6 +189,7 @@ class Order:
     attendees: tuple[NamedAttendee, ...] = ()
     status: OrderStatus = OrderStatus.PENDING
     paid_at: datetime | None = None
+    payment_provider: str | None = None
     payment_reference: str | None = None
     refunded_amount: int = 0
     refunded_at: datetime | None = None
@@ -292,8 +293,16 @@ class Order:
             raise OrderIsExpired("this order has expired: its tickets went back on sale")
         return True
 
-    def pay(self, *, at: datetime, amount: Money, reference: str | None = None) -> PaymentResult:
-        """Record a payment received (``reference``: the gateway's id for it)."""
+    def pay(
+        self,
+        *,
+        at: datetime,
+        amount: Money,
+        reference: str | None = None,
+        provider: str | None = None,
+    ) -> PaymentResult:
+        """Record a payment received (``reference``: the gateway's id for it; ``provider``:
+        which gateway took it, so a refund goes back the same way)."""
         repeated = self._repeated_payment(reference)
         if repeated is not None:
             return repeated
@@ -302,16 +311,22 @@ class Order:
         self._check_amount(amount)
         if self.status is OrderStatus.EXPIRED or self.hold_is_over(at):
             return PaymentResult(PaymentOutcome.AFTER_EXPIRY)
-        return self._mark_paid(at, reference, late=False)
+        return self._mark_paid(at, reference, provider, late=False)
 
     def settle_late_payment(
-        self, *, at: datetime, amount: Money, reference: str | None = None, stock_taken: bool
+        self,
+        *,
+        at: datetime,
+        amount: Money,
+        reference: str | None = None,
+        provider: str | None = None,
+        stock_taken: bool,
     ) -> PaymentResult:
         """Finish a payment :meth:`pay` found ``AFTER_EXPIRY``: ``stock_taken`` says whether
         storage could take the tickets again. Yes: the order is paid. No: it is (or stays)
         expired and the money goes back."""
         if self.status is OrderStatus.PENDING and not self.hold_is_over(at):
-            return self.pay(at=at, amount=amount, reference=reference)
+            return self.pay(at=at, amount=amount, reference=reference, provider=provider)
         repeated = self._repeated_payment(reference)
         if repeated is not None:
             return repeated
@@ -319,7 +334,7 @@ class Order:
             raise OrderNotPayable("this order was cancelled")
         self._check_amount(amount)
         if stock_taken:
-            return self._mark_paid(at, reference, late=True)
+            return self._mark_paid(at, reference, provider, late=True)
         if self.status is OrderStatus.PENDING:
             self.status = OrderStatus.EXPIRED
             self.expired_at = at
@@ -349,9 +364,12 @@ class Order:
                 f"this order is paid with exactly {self.total}, not {amount}", field="amount"
             )
 
-    def _mark_paid(self, at: datetime, reference: str | None, *, late: bool) -> PaymentResult:
+    def _mark_paid(
+        self, at: datetime, reference: str | None, provider: str | None, *, late: bool
+    ) -> PaymentResult:
         self.status = OrderStatus.PAID
         self.paid_at = at
+        self.payment_provider = provider
         self.payment_reference = reference
         self._touch(at)
         return PaymentResult(
