@@ -54,6 +54,7 @@ class Settings:
     rate_limit_login_ip: str = "20/15m"
     rate_limit_auth: str = "30/1m"
     admin_app_url: str = "http://localhost:5173"
+    public_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 1024 * 1024
     cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
@@ -62,6 +63,8 @@ class Settings:
     worker_outbox_interval_seconds: float = 1.0
     worker_outbox_batch_size: int = 10
     worker_outbox_max_attempts: int = 20
+    worker_outbox_lease_seconds: float = 120.0
+    worker_outbox_handler_timeout_seconds: float = 10.0
     metrics_enabled: bool = True
     docs_enabled: bool = True
 
