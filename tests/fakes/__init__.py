@@ -1,0 +1,1 @@
+"""Fakes of outside services that tests reach over real sockets on loopback."""
