@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
@@ -100,8 +101,15 @@ from ticketbase.application.identity.users.deactivate_user import DeactivateUser
 from ticketbase.application.identity.users.list_users import ListUsers
 from ticketbase.application.identity.users.update_user import UpdateUser
 from ticketbase.application.identity.verify_custom_domain import VerifyCustomDomain
+from ticketbase.application.orders.announcements import CONFIRMATION
+from ticketbase.application.orders.announcements import TOPICS as ORDER_TOPICS
 from ticketbase.application.orders.checkout import Checkout
 from ticketbase.application.orders.get_order import GetOrder
+from ticketbase.application.orders.send_confirmation import (
+    ConfirmationPolicy,
+    SendOrderConfirmation,
+    message_id_domain,
+)
 from ticketbase.application.outbox.deliver_outbox import (
     DeliverOutbox,
     DeliveryPolicy,
@@ -154,10 +162,13 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
         return DeliveryPolicy(
             batch_size=settings.worker_outbox_batch_size,
             max_attempts=settings.worker_outbox_max_attempts,
+            lease=timedelta(seconds=settings.worker_outbox_lease_seconds),
+            handler_timeout=timedelta(seconds=settings.worker_outbox_handler_timeout_seconds),
         )
     except ValueError as error:
         raise SettingsError(
-            f"TICKETBASE_WORKER_OUTBOX_BATCH_SIZE / _MAX_ATTEMPTS: {error}"
+            "TICKETBASE_WORKER_OUTBOX_BATCH_SIZE / _MAX_ATTEMPTS / _LEASE_SECONDS / "
+            f"_HANDLER_TIMEOUT_SECONDS: {error}"
         ) from error
 
 
@@ -315,11 +326,28 @@ class InfrastructureProvider(Provider):
         return SystemClock()
 
     @provide
-    def message_handlers(self) -> MessageHandlers:
-        """The outbox's handler of each topic. Publish and cancel are only logged until the
-        realtime push and the buyers' emails take them over."""
+    def message_handlers(
+        self,
+        settings: Settings,
+        uow: UnitOfWork,
+        mailer: Mailer,
+        buyer_tokens: BuyerTokens,
+        clock: Clock,
+    ) -> MessageHandlers:
+        """The outbox's handler of each topic. The announcements (events and orders) are only
+        logged until the realtime push, webhooks and the buyers' emails take them over."""
         logged = LogMessageHandler()
-        return MessageHandlers(dict.fromkeys(ANNOUNCEMENT_TOPICS.values(), logged))
+        confirmation = SendOrderConfirmation(
+            uow,
+            mailer,
+            buyer_tokens,
+            clock,
+            ConfirmationPolicy(settings.public_url, message_id_domain(settings.mail_from)),
+        )
+        return MessageHandlers(
+            dict.fromkeys([*ANNOUNCEMENT_TOPICS.values(), *ORDER_TOPICS.values()], logged)
+            | {CONFIRMATION: confirmation}
+        )
 
     @provide
     def ids(self) -> IdGenerator:

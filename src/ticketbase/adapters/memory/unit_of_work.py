@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
+from uuid import UUID
 
 from ticketbase.adapters.memory.accounts import (
     MemoryMembershipRepository,
@@ -30,6 +31,7 @@ from ticketbase.adapters.memory.orders import (
     MemoryOrderRepository,
 )
 from ticketbase.adapters.memory.outbox import MemoryOutboxDelivery, MemoryOutboxTable
+from ticketbase.adapters.memory.sent_mail import MemorySentMail
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
 from ticketbase.application.ports.cache import (
@@ -95,6 +97,8 @@ class MemoryState:
     orders: dict[OrganizationId, dict[OrderId, tuple[Order, bytes]]] = field(default_factory=dict)
     order_counters: dict[OrganizationId, int] = field(default_factory=dict)
     attendees: dict[OrganizationId, dict[AttendeeId, Attendee]] = field(default_factory=dict)
+    # The outbox messages whose email was accepted, and when.
+    sent_mail: dict[OrganizationId, dict[UUID, datetime]] = field(default_factory=dict)
     # Each Idempotency-Key with its answer and when it is forgotten.
     idempotency_keys: dict[OrganizationId, dict[str, tuple[StoredAnswer, datetime]]] = field(
         default_factory=dict
@@ -244,6 +248,7 @@ class MemoryTenantTransaction(_Transaction):
         self.inventory = MemoryInventory(self.state, organization_id)
         self.idempotency_keys = MemoryIdempotencyKeys(self.state, organization_id)
         self.attendees = MemoryAttendeeRepository(self.state, organization_id)
+        self.sent_mail = MemorySentMail(self.state, organization_id)
 
 
 class MemorySystemQueries(_Transaction):

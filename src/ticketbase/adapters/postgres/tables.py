@@ -322,3 +322,11 @@ idempotency_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+mail_sent = Table(
+    "mail_sent",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("message_id", Uuid, primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)

@@ -42,6 +42,7 @@ from ticketbase.adapters.postgres.organizations import (
     organization_from_row,
 )
 from ticketbase.adapters.postgres.outbox import PostgresOutbox, PostgresOutboxDelivery
+from ticketbase.adapters.postgres.sent_mail import PostgresSentMail
 from ticketbase.adapters.postgres.tables import sessions
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.cache import ChangeFeed
@@ -152,6 +153,7 @@ class PostgresTenantTransaction(_Transaction):
         self.inventory = PostgresInventory(connection, organization_id, self.changes)
         self.idempotency_keys = PostgresIdempotencyKeys(connection, organization_id)
         self.attendees = PostgresAttendeeRepository(connection, organization_id)
+        self.sent_mail = PostgresSentMail(connection, organization_id)
 
 
 class PostgresSystemLookups:
