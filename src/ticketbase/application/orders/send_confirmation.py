@@ -28,6 +28,7 @@ permanent failure yet: it is retried like the others and parked after the policy
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from uuid import UUID
@@ -45,13 +46,15 @@ log = logging.getLogger(__name__)
 
 # Orders whose tickets admit: a partial refund leaves them valid.
 _ADMITTING = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED})
+_DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 def message_id_domain(mail_from: str) -> str:
     """The domain of the sender address (``TicketBase <no-reply@acme.example>`` →
     ``acme.example``), or ``ticketbase`` when it has none."""
-    domain = parseaddr(mail_from)[1].rpartition("@")[2].strip().lower()
-    return domain if domain and all(c.isalnum() or c in ".-" for c in domain) else "ticketbase"
+    _, at, domain = parseaddr(mail_from)[1].rpartition("@")
+    domain = domain.strip().lower()
+    return domain if at and _DOMAIN.fullmatch(domain) else "ticketbase"
 
 
 @dataclass(frozen=True, slots=True)
