@@ -104,6 +104,7 @@ from ticketbase.application.identity.verify_custom_domain import VerifyCustomDom
 from ticketbase.application.orders.announcements import CONFIRMATION
 from ticketbase.application.orders.announcements import TOPICS as ORDER_TOPICS
 from ticketbase.application.orders.checkout import Checkout
+from ticketbase.application.orders.expire_holds import ExpireHolds, ExpiryPolicy
 from ticketbase.application.orders.get_order import GetOrder
 from ticketbase.application.orders.send_confirmation import (
     ConfirmationPolicy,
@@ -456,6 +457,13 @@ class UseCaseProvider(Provider):
         self, uow: UnitOfWork, clock: Clock, handlers: MessageHandlers, settings: Settings
     ) -> DeliverOutbox:
         return DeliverOutbox(uow, clock, handlers, delivery_policy(settings))
+
+    @provide
+    def expire_holds(
+        self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, settings: Settings
+    ) -> ExpireHolds:
+        policy = ExpiryPolicy(batch_size=settings.worker_hold_expiry_batch_size)
+        return ExpireHolds(uow, clock, ids, policy)
 
     create_event = provide(CreateEvent)
     update_event = provide(UpdateEvent)

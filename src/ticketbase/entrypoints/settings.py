@@ -63,6 +63,8 @@ class Settings:
     worker_outbox_interval_seconds: float = 1.0
     worker_outbox_batch_size: int = 10
     worker_outbox_max_attempts: int = 20
+    worker_hold_expiry_interval_seconds: float = 10.0
+    worker_hold_expiry_batch_size: int = 100
     worker_outbox_lease_seconds: float = 120.0
     worker_outbox_handler_timeout_seconds: float = 10.0
     metrics_enabled: bool = True

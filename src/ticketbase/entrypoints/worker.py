@@ -1,12 +1,14 @@
 """The background worker process: periodic jobs, stopped cleanly by SIGTERM.
 
-Two loops run side by side: outbox delivery every ``TICKETBASE_WORKER_OUTBOX_INTERVAL_SECONDS``
-(at once again after a full batch, so a backlog drains without waiting), and the purge of
+Three loops run side by side: outbox delivery every ``TICKETBASE_WORKER_OUTBOX_INTERVAL_SECONDS``
+(at once again after a full batch, so a backlog drains without waiting), the expiry of lapsed
+ticket holds every ``TICKETBASE_WORKER_HOLD_EXPIRY_INTERVAL_SECONDS`` (batches of
+``TICKETBASE_WORKER_HOLD_EXPIRY_BATCH_SIZE``, at once again after a full one), and the purge of
 ended sessions and spent one-time links every ``TICKETBASE_WORKER_PURGE_INTERVAL_SECONDS``.
 SIGTERM is honoured between runs: a batch being delivered finishes (each handler has its
-timeout) and is marked before the process exits. The expiry of ticket holds joins with the
-issue that adds holds. A failing run is logged and retried next time: the worker itself never
-dies of it."""
+timeout) and is marked before the process exits. A failing run is logged and retried next
+time: the worker itself never dies of it. A stopped worker never blocks sales: a checkout that
+finds the stock short expires the event's lapsed holds itself."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import structlog
 from dishka import AsyncContainer
 
 from ticketbase.application.identity.purge_ended_sessions import PurgeEndedSessions
+from ticketbase.application.orders.expire_holds import ExpireHolds
 from ticketbase.application.outbox.deliver_outbox import DeliverOutbox, Outcome
 from ticketbase.application.ports.health import DatabaseHealth
 from ticketbase.entrypoints.container import make_container
@@ -40,6 +43,12 @@ async def run(settings: Settings) -> None:
                 "deliver_outbox",
                 lambda: _deliver_outbox(container),
                 settings.worker_outbox_interval_seconds,
+                stop,
+            ),
+            repeat(
+                "expire_holds",
+                lambda: _expire_holds(container),
+                settings.worker_hold_expiry_interval_seconds,
                 stop,
             ),
             repeat(
@@ -74,6 +83,21 @@ async def _deliver_outbox(container: AsyncContainer) -> bool:
             "outbox_batch_delivered",
             **{outcome.value: report.count(outcome) for outcome in Outcome},
         )
+    return report.full
+
+
+async def _expire_holds(container: AsyncContainer) -> bool:
+    async with container() as request:
+        report = await (await request.get(ExpireHolds))()
+    for hold, error in report.failed:
+        log.error(
+            "hold_expiry_failed",
+            order_id=str(hold.order_id),
+            organization_id=str(hold.organization_id),
+            error=error,
+        )
+    if report.expired:
+        log.info("holds_expired", orders=len(report.expired), found=report.found)
     return report.full
 
 

@@ -6,12 +6,12 @@ PostgreSQL columns hold). Orders go in and come out as copies, as rows would."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ticketbase.application.ports.orders import HoldLine, StoredAnswer
+from ticketbase.application.ports.orders import DueHold, HoldLine, StoredAnswer
 from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
 from ticketbase.domain.events.promo_code import PromoCode
 from ticketbase.domain.events.ticket_type import TicketType
@@ -21,7 +21,7 @@ from ticketbase.domain.orders.errors import (
     UnknownPromoCode,
     UnknownTicketType,
 )
-from ticketbase.domain.orders.order import Order
+from ticketbase.domain.orders.order import Order, OrderStatus
 from ticketbase.domain.shared.errors import StaleVersion
 from ticketbase.domain.shared.ids import (
     EventId,
@@ -70,6 +70,55 @@ class MemoryOrderRepository:
         number = self._s.order_counters.get(self._org, 0) + 1
         self._s.order_counters[self._org] = number
         return number
+
+    async def lock(self, order_id: OrderId) -> Order | None:
+        # One memory transaction runs at a time between awaits: nothing else to wait for.
+        return await self.get(order_id)
+
+    async def lapsed(
+        self,
+        event_id: EventId,
+        now: datetime,
+        limit: int,
+        *,
+        ticket_type_id: TicketTypeId | None = None,
+        promo_code_id: PromoCodeId | None = None,
+    ) -> list[Order]:
+        found = sorted(
+            (
+                order
+                for order, _ in self._mine().values()
+                if order.event_id == event_id
+                and order.status is OrderStatus.PENDING
+                and order.expires_at <= now
+                and (
+                    ticket_type_id is None
+                    or any(line.ticket_type_id == ticket_type_id for line in order.lines)
+                )
+                and (promo_code_id is None or order.promo_code_id == promo_code_id)
+            ),
+            key=lambda order: order.expires_at,
+        )
+        return [copy.deepcopy(order) for order in found[: max(limit, 1)]]
+
+
+class MemoryExpiringHolds:
+    """Every tenant's pending orders past their hold, as the system transaction sees them."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    async def due(self, now: datetime, limit: int) -> list[DueHold]:
+        found = sorted(
+            (
+                order
+                for mine in self._s.orders.values()
+                for order, _ in mine.values()
+                if order.status is OrderStatus.PENDING and order.expires_at <= now
+            ),
+            key=lambda order: order.expires_at,
+        )
+        return [DueHold(o.organization_id, o.id) for o in found[: max(1, min(limit, 500))]]
 
 
 class MemoryInventory:
@@ -134,6 +183,14 @@ class MemoryInventory:
         code = None if promo_code_id is None else self._code(event_id, promo_code_id)
         if code is not None and code.uses >= 1:
             code.uses -= 1
+
+    async def lock(
+        self,
+        event_id: EventId,
+        ticket_type_ids: Iterable[TicketTypeId],
+        promo_code_ids: Iterable[PromoCodeId] = (),
+    ) -> None:
+        """Nothing to wait for: one memory transaction runs at a time between awaits."""
 
     async def confirm(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
         self._check_held(event_id, lines, "confirm")

@@ -26,6 +26,7 @@ from ticketbase.adapters.memory.events import (
     MemoryTicketTypeRepository,
 )
 from ticketbase.adapters.memory.orders import (
+    MemoryExpiringHolds,
     MemoryIdempotencyKeys,
     MemoryInventory,
     MemoryOrderRepository,
@@ -257,6 +258,7 @@ class MemorySystemQueries(_Transaction):
         self.outbox_delivery = MemoryOutboxDelivery(
             lambda: database.state.outbox, database.outbox_table
         )
+        self.expiring_holds = MemoryExpiringHolds(self.state)
 
     async def commit(self) -> None:
         await super().commit()

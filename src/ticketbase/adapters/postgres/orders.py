@@ -10,12 +10,25 @@ refusal is the row read, to name it in the error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, RowMapping, Uuid, bindparam, insert, literal, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    RowMapping,
+    Uuid,
+    bindparam,
+    column,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,7 +42,7 @@ from ticketbase.adapters.postgres.tables import (
     ticket_types,
 )
 from ticketbase.application.ports.cache import event_tag
-from ticketbase.application.ports.orders import HoldLine, StoredAnswer
+from ticketbase.application.ports.orders import DueHold, HoldLine, StoredAnswer
 from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
 from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
 from ticketbase.domain.orders.errors import (
@@ -112,6 +125,29 @@ _CONFIRM_EVENT = (
     .returning(_ev.id)
 )
 _TYPE_NAME = select(_tt.name).where(*_THIS_TYPE)
+# FOR NO KEY UPDATE, the lock an UPDATE of these rows takes anyway: it leaves the KEY SHARE
+# locks of foreign key checks free (an order inserted for the event, an item for the type).
+_LOCK_TYPES = (
+    select(_tt.id)
+    .where(
+        _tt.organization_id == _ORG,
+        _tt.event_id == bindparam("p_event", type_=Uuid),
+        _tt.id.in_(bindparam("p_ids", expanding=True)),
+    )
+    .order_by(_tt.id)
+    .with_for_update(key_share=True)
+)
+_LOCK_EVENT = select(_ev.id).where(*_THIS_EVENT).with_for_update(key_share=True)
+_LOCK_CODES = (
+    select(_pc.id)
+    .where(
+        _pc.organization_id == _ORG,
+        _pc.event_id == bindparam("p_event", type_=Uuid),
+        _pc.id.in_(bindparam("p_ids", expanding=True)),
+    )
+    .order_by(_pc.id)
+    .with_for_update(key_share=True)
+)
 _EVENT_EXISTS = select(literal(1)).where(*_THIS_EVENT)
 _CODE_EXISTS = select(literal(1)).where(*_THIS_CODE)
 
@@ -136,6 +172,13 @@ _ITEMS_OF_ORDER = (
         order_items.c.order_id == bindparam("p_id", type_=Uuid),
     )
     .order_by(order_items.c.line)
+)
+_LOCK_ORDER = _ORDER_BY_ID.with_for_update(key_share=True)
+_INSTANT = DateTime(timezone=True)
+_DUE = select(
+    func.tb_orders_due_for_expiry(
+        bindparam("p_now", type_=_INSTANT), bindparam("p_limit", type_=Integer)
+    ).table_valued(column("organization_id", Uuid), column("id", Uuid))
 )
 _TOKEN_HASH = select(orders.c.access_token_hash).where(
     orders.c.organization_id == _ORG, orders.c.id == bindparam("p_id", type_=Uuid)
@@ -198,6 +241,21 @@ class PostgresInventory:
     async def confirm(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
         self._changes.add(event_tag(event_id))
         await self._move(event_id, lines, _CONFIRM_TYPE, _CONFIRM_EVENT, "confirm")
+
+    async def lock(
+        self,
+        event_id: EventId,
+        ticket_type_ids: Iterable[TicketTypeId],
+        promo_code_ids: Iterable[PromoCodeId] = (),
+    ) -> None:
+        params: dict[str, object] = {"p_org": self._org, "p_event": event_id}
+        type_ids = sorted(set(ticket_type_ids))
+        if type_ids:
+            await self._c.execute(_LOCK_TYPES, params | {"p_ids": type_ids})
+        await self._c.execute(_LOCK_EVENT, params)
+        code_ids = sorted(set(promo_code_ids))
+        if code_ids:
+            await self._c.execute(_LOCK_CODES, params | {"p_ids": code_ids})
 
     async def _move(
         self,
@@ -294,6 +352,67 @@ class PostgresOrderRepository:
         number = await self._c.scalar(_NEXT_NUMBER, {"p_org": self._org})
         assert number is not None
         return int(number)
+
+    async def lock(self, order_id: OrderId) -> Order | None:
+        params = {"p_org": self._org, "p_id": order_id}
+        row = (await self._c.execute(_LOCK_ORDER, params)).mappings().first()
+        if row is None:
+            return None
+        items = (await self._c.execute(_ITEMS_OF_ORDER, params)).mappings().all()
+        return order_from_rows(row, items)
+
+    async def lapsed(
+        self,
+        event_id: EventId,
+        now: datetime,
+        limit: int,
+        *,
+        ticket_type_id: TicketTypeId | None = None,
+        promo_code_id: PromoCodeId | None = None,
+    ) -> list[Order]:
+        # Only when a checkout found the stock short: built per call (served by the partial
+        # index ix_orders_pending_by_event of 0009).
+        o, i = orders.c, order_items.c
+        query = select(orders).where(
+            o.organization_id == self._org,
+            o.event_id == event_id,
+            o.status == OrderStatus.PENDING.value,
+            o.expires_at <= now,
+        )
+        if ticket_type_id is not None:
+            query = query.where(
+                exists().where(
+                    i.organization_id == o.organization_id,
+                    i.order_id == o.id,
+                    i.ticket_type_id == ticket_type_id,
+                )
+            )
+        if promo_code_id is not None:
+            query = query.where(o.promo_code_id == promo_code_id)
+        query = (
+            query.order_by(o.expires_at)
+            .limit(max(limit, 1))
+            .with_for_update(key_share=True, skip_locked=True)
+        )
+        rows = (await self._c.execute(query)).mappings().all()
+        if not rows:
+            return []
+        of_these = i.order_id.in_([r["id"] for r in rows])
+        items_query = select(order_items).where(i.organization_id == self._org, of_these)
+        items = (await self._c.execute(items_query.order_by(i.line))).mappings().all()
+        return [order_from_rows(r, [x for x in items if x["order_id"] == r["id"]]) for r in rows]
+
+
+class PostgresExpiringHolds:
+    """The worker's look for lapsed holds: the SECURITY DEFINER function of migration 0009,
+    which returns whose and which orders only."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def due(self, now: datetime, limit: int) -> list[DueHold]:
+        rows = await self._c.execute(_DUE, {"p_now": now, "p_limit": limit})
+        return [DueHold(OrganizationId(r[0]), OrderId(r[1])) for r in rows]
 
 
 def _changing_columns(order: Order) -> dict[str, object]:

@@ -33,6 +33,7 @@ from ticketbase.adapters.postgres.events import (
 )
 from ticketbase.adapters.postgres.memberships import PostgresMembershipRepository
 from ticketbase.adapters.postgres.orders import (
+    PostgresExpiringHolds,
     PostgresIdempotencyKeys,
     PostgresInventory,
     PostgresOrderRepository,
@@ -219,13 +220,15 @@ class PostgresSystemLookups:
 
 
 class PostgresSystemQueries(_Transaction, PostgresSystemLookups):
-    """The lookups, the account stores and the worker's outbox delivery, in one transaction."""
+    """The lookups, the account stores, the worker's outbox delivery and its look for lapsed
+    holds, in one transaction."""
 
     def __init__(
         self, connection: AsyncConnection, transaction: AsyncTransaction, feed: ChangeFeed | None
     ) -> None:
         super().__init__(connection, transaction, feed)
         self.outbox_delivery = PostgresOutboxDelivery(connection)
+        self.expiring_holds = PostgresExpiringHolds(connection)
 
 
 class PostgresUnitOfWork:

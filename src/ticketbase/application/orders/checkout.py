@@ -10,30 +10,42 @@ a replay with the same request gets the order it placed (with the same access to
 again from the order id: no token is ever stored, only its hash; the key is kept for
 :data:`KEEP_KEYS`), another request under a used key is refused
 (``IdempotencyKeyReused``), and a concurrent request with the key waits on the first one's
-claim, then answers as a replay. A refused checkout stores nothing: its key stays free."""
+claim, then answers as a replay. A refused checkout stores nothing: its key stays free.
+
+**Lapsed holds count as free.** When the hold is refused (``SoldOut``, ``EventSoldOut``,
+``PromoCodeUsedUp``) the checkout tries once more in a new transaction that first expires the
+event's pending orders past their hold (bounded, skipping locked ones; see
+``expire_holds.free_lapsed_holds``), so a stopped worker never blocks sales. A checkout that
+finds its tickets pays nothing for this."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from ticketbase.application.identity.opaque_tokens import hash_opaque_token
 from ticketbase.application.orders.announcements import order_created
+from ticketbase.application.orders.expire_holds import free_lapsed_holds
 from ticketbase.application.ports.orders import StoredAnswer
 from ticketbase.application.ports.security import BuyerTokens
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import TenantTransaction, UnitOfWork
-from ticketbase.domain.events.errors import EventNotFound, inputs_within
+from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp, inputs_within
 from ticketbase.domain.events.event import EventStatus
 from ticketbase.domain.events.promo_code import PromoCode, normalise_code
 from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
-from ticketbase.domain.orders.errors import OrderNotFound, UnknownPromoCode
+from ticketbase.domain.orders.errors import (
+    EventSoldOut,
+    OrderNotFound,
+    SoldOut,
+    UnknownPromoCode,
+)
 from ticketbase.domain.orders.order import DEFAULT_HOLD, Order, OrderNumber
 from ticketbase.domain.orders.quote import RequestedItem, quote
-from ticketbase.domain.shared.errors import Conflict, RuleViolated
+from ticketbase.domain.shared.errors import Conflict, DomainError, RuleViolated
 from ticketbase.domain.shared.ids import EventId, OrderId, OrganizationId, TicketTypeId
 
 KEEP_KEYS = timedelta(hours=24)
@@ -102,6 +114,24 @@ class Checkout:
         attendees = tuple(_attendee(i, a) for i, a in enumerate(command.attendees))
         key = _check_key(command.idempotency_key)
         now = self._clock.now()
+        try:
+            return await self._place(command, buyer, attendees, key, now)
+        except (SoldOut, EventSoldOut, PromoCodeUsedUp) as refused:
+            # --- Hold expiry: lapsed holds count as free (expire_holds.free_lapsed_holds) ------
+            # Once more in a new transaction that first expires the event's lapsed holds. Not in
+            # the refused one: it may hold ticket type rows already, and giving back rows below
+            # them could deadlock; a savepoint would tax every checkout, this only the refused.
+            return await self._place(command, buyer, attendees, key, now, refused)
+
+    async def _place(
+        self,
+        command: CheckoutCommand,
+        buyer: Buyer,
+        attendees: tuple[NamedAttendee, ...],
+        key: str | None,
+        now: datetime,
+        refused: DomainError | None = None,
+    ) -> PlacedOrder:
         async with self._uow.for_tenant(command.organization_id) as tx:
             if key is not None:
                 answer = await tx.idempotency_keys.claim(
@@ -113,6 +143,8 @@ class Checkout:
             event = await tx.events.get(command.event_id)
             if event is None or event.status is not EventStatus.PUBLISHED:
                 raise EventNotFound("no such event")
+            if refused is not None:  # hold expiry: see above; before the quote reads the code
+                await self._free_lapsed_holds(tx, event.id, command, now, refused)
             priced = quote(
                 event,
                 await tx.ticket_types.of_event(event.id),
@@ -145,6 +177,19 @@ class Checkout:
                 await tx.idempotency_keys.record(key, CREATED, answer_body)
             await tx.commit()
         return PlacedOrder(order, token)
+
+    async def _free_lapsed_holds(
+        self,
+        tx: TenantTransaction,
+        event_id: EventId,
+        command: CheckoutCommand,
+        now: datetime,
+        refused: DomainError,
+    ) -> None:
+        code = await _promo_code(tx, event_id, command.promo_code)
+        lines = [(item.ticket_type_id, item.quantity) for item in command.items]
+        code_id = None if code is None else code.id
+        await free_lapsed_holds(tx, event_id, now, self._ids, refused, lines, code_id)
 
 
 def _attendee(index: int, given: AttendeeInput) -> NamedAttendee:

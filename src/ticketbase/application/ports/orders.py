@@ -11,13 +11,19 @@ availability moves at the commit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from ticketbase.domain.orders.order import Order
-from ticketbase.domain.shared.ids import EventId, OrderId, PromoCodeId, TicketTypeId
+from ticketbase.domain.shared.ids import (
+    EventId,
+    OrderId,
+    OrganizationId,
+    PromoCodeId,
+    TicketTypeId,
+)
 
 # One line of a hold: a ticket type and how many of it.
 HoldLine = tuple[TicketTypeId, int]
@@ -45,6 +51,26 @@ class OrderRepository(Protocol):
         no gap), so take it late in the checkout, after the inventory."""
         ...
 
+    async def lock(self, order_id: OrderId) -> Order | None:
+        """``get``, keeping the order's row locked until the transaction ends: whoever changes
+        the order next (a payment, the hold expiry) waits, then reads what this one saved."""
+        ...
+
+    async def lapsed(
+        self,
+        event_id: EventId,
+        now: datetime,
+        limit: int,
+        *,
+        ticket_type_id: TicketTypeId | None = None,
+        promo_code_id: PromoCodeId | None = None,
+    ) -> list[Order]:
+        """Up to ``limit`` pending orders of the event whose hold is over (``expires_at <=
+        now``), oldest first, locked like ``lock``; those another transaction holds are skipped,
+        never waited for. Narrowed to orders with a line of ``ticket_type_id`` and/or using
+        ``promo_code_id`` when given."""
+        ...
+
 
 class Inventory(Protocol):
     async def hold(
@@ -61,6 +87,19 @@ class Inventory(Protocol):
         event: ``EventNotFound``. After a refusal the transaction must not be committed."""
         ...
 
+    async def lock(
+        self,
+        event_id: EventId,
+        ticket_type_ids: Iterable[TicketTypeId],
+        promo_code_ids: Iterable[PromoCodeId] = (),
+    ) -> None:
+        """Lock these rows of the event's inventory (ticket types, the event, promo codes) in the
+        one global order, until the transaction ends. Take it before changing rows in another
+        order than ``hold`` does: freeing lapsed holds and then holding touches ticket types in
+        two passes, and a transaction that waits for a row below one it already holds can
+        deadlock with a buyer who holds that row and waits for the higher one."""
+        ...
+
     async def release(
         self,
         event_id: EventId,
@@ -74,6 +113,26 @@ class Inventory(Protocol):
     async def confirm(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
         """A paid order: its held tickets become sold (held - n, sold + n); the code's use
         stays counted."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueHold:
+    """A pending order whose hold is over, as the cross-tenant look finds it: whose it is, and
+    which; everything else is read again in the order's tenant transaction."""
+
+    organization_id: OrganizationId
+    order_id: OrderId
+
+
+class ExpiringHolds(Protocol):
+    """The worker's look over every tenant's pending orders (through ``uow.system()``)."""
+
+    async def due(self, now: datetime, limit: int) -> list[DueHold]:
+        """Up to ``limit`` (at most 500) pending orders with ``expires_at <= now``, oldest
+        first, skipping those another transaction has locked. The skip only spreads concurrent
+        sweepers: the same order can still be returned to two of them, so the expiry itself
+        re-reads it locked and acts only while it is pending."""
         ...
 
 
