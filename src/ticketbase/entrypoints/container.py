@@ -26,17 +26,21 @@ from ticketbase.adapters.local.message_log import LogMessageHandler
 from ticketbase.adapters.local.probe import InProcessCacheProbe
 from ticketbase.adapters.local.rate_limiter import InProcessRateLimiter
 from ticketbase.adapters.mailbox import MailboxMailer, MailboxProbe
+from ticketbase.adapters.payments.offline import FreeGateway, ManualGateway
+from ticketbase.adapters.payments.stripe import StripeGateway
 from ticketbase.adapters.postgres import migrations
 from ticketbase.adapters.postgres.change_feed import PostgresChangeFeed
 from ticketbase.adapters.postgres.embedded import EmbeddedPostgres
 from ticketbase.adapters.postgres.engine import app_role_url, asyncpg_url, create_engine
 from ticketbase.adapters.postgres.probe import PostgresProbe
 from ticketbase.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from ticketbase.adapters.qr import SegnoQrRenderer
 from ticketbase.adapters.redis import RedisProbe, create_redis
 from ticketbase.adapters.redis.change_feed import RedisChangeFeed
 from ticketbase.adapters.redis.rate_limiter import RedisRateLimiter
 from ticketbase.adapters.security.buyer_tokens import HmacBuyerTokens
 from ticketbase.adapters.security.passwords import Argon2PasswordHasher
+from ticketbase.adapters.security.ticket_codes import Ed25519TicketSigner, TicketSigningKeys
 from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
 from ticketbase.adapters.system import SystemClock, Uuid7Generator
@@ -106,6 +110,10 @@ from ticketbase.application.orders.announcements import TOPICS as ORDER_TOPICS
 from ticketbase.application.orders.checkout import Checkout
 from ticketbase.application.orders.expire_holds import ExpireHolds, ExpiryPolicy
 from ticketbase.application.orders.get_order import GetOrder
+from ticketbase.application.orders.get_ticket import GetTicket
+from ticketbase.application.orders.handle_payment_webhook import HandlePaymentWebhook
+from ticketbase.application.orders.pay_order import PayOrder
+from ticketbase.application.orders.record_payment import PaymentGateways, RecordPayment
 from ticketbase.application.orders.send_confirmation import (
     ConfirmationPolicy,
     SendOrderConfirmation,
@@ -120,8 +128,10 @@ from ticketbase.application.ports.cache import ChangeFeed
 from ticketbase.application.ports.health import DatabaseHealth, Probe
 from ticketbase.application.ports.limits import Rate, RateLimiter
 from ticketbase.application.ports.mailer import Mailer
+from ticketbase.application.ports.payments import PaymentGateway, PaymentProvider
 from ticketbase.application.ports.security import BuyerTokens, PasswordHasher, TokenService
 from ticketbase.application.ports.system import Clock, IdGenerator
+from ticketbase.application.ports.tickets import QrRenderer, TicketSigner
 from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.entrypoints.http.auth import actor_from_request
 from ticketbase.entrypoints.http.rate_limits import AuthRouteLimit
@@ -365,6 +375,48 @@ class InfrastructureProvider(Provider):
         )
 
     @provide
+    def ticket_signer(self, settings: Settings) -> TicketSigner:
+        try:
+            keys = (
+                TicketSigningKeys.parse(settings.ticket_signing_keys)
+                if settings.ticket_signing_keys
+                else TicketSigningKeys.development(settings.data_dir)
+            )
+        except ValueError as error:
+            raise SettingsError(f"invalid TICKETBASE_TICKET_SIGNING_KEYS: {error}") from None
+        return Ed25519TicketSigner(keys)
+
+    @provide
+    def qr_renderer(self) -> QrRenderer:
+        return SegnoQrRenderer()
+
+    @provide
+    async def payment_gateways(self, settings: Settings) -> AsyncIterator[PaymentGateways]:
+        gateways: dict[PaymentProvider, PaymentGateway] = {
+            PaymentProvider.FREE: FreeGateway(),
+            PaymentProvider.MANUAL: ManualGateway(),
+        }
+        stripe = None
+        if settings.stripe_secret_key:
+            if not settings.stripe_webhook_secret:
+                raise SettingsError("TICKETBASE_STRIPE_WEBHOOK_SECRET is not set")
+            stripe = StripeGateway(
+                settings.stripe_secret_key,
+                settings.stripe_webhook_secret,
+                api_base=settings.stripe_api_base,
+            )
+            gateways[PaymentProvider.STRIPE] = stripe
+        yield PaymentGateways(gateways)
+        if stripe is not None:
+            await stripe.aclose()
+
+    @provide
+    def record_payment(
+        self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, signer: TicketSigner
+    ) -> RecordPayment:
+        return RecordPayment(uow, clock, ids, signer)
+
+    @provide
     def buyer_tokens(self, settings: Settings) -> BuyerTokens:
         if not settings.jwt_secret:
             raise SettingsError("TICKETBASE_JWT_SECRET is not set")
@@ -447,6 +499,9 @@ class UseCaseProvider(Provider):
     list_audit_log = provide(ListAuditLog)
     checkout = provide(Checkout)
     get_order = provide(GetOrder)
+    pay_order = provide(PayOrder)
+    get_ticket = provide(GetTicket)
+    handle_payment_webhook = provide(HandlePaymentWebhook)
 
     @provide
     def purge_ended_sessions(self, uow: UnitOfWork, clock: Clock) -> PurgeEndedSessions:

@@ -63,10 +63,14 @@ class Settings:
     worker_outbox_interval_seconds: float = 1.0
     worker_outbox_batch_size: int = 10
     worker_outbox_max_attempts: int = 20
-    worker_hold_expiry_interval_seconds: float = 10.0
-    worker_hold_expiry_batch_size: int = 100
     worker_outbox_lease_seconds: float = 120.0
     worker_outbox_handler_timeout_seconds: float = 10.0
+    worker_hold_expiry_interval_seconds: float = 10.0
+    worker_hold_expiry_batch_size: int = 100
+    ticket_signing_keys: tuple[str, ...] = ()
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str = "https://api.stripe.com"
     metrics_enabled: bool = True
     docs_enabled: bool = True
 
@@ -109,6 +113,10 @@ class Settings:
             missing.append("TICKETBASE_SMTP_HOST (the .eml mailbox is for development)")
         if self.workers > 1 and not self.redis_url:
             missing.append("TICKETBASE_REDIS_URL (in-process cache and limits need one worker)")
+        if not self.ticket_signing_keys:
+            missing.append("TICKETBASE_TICKET_SIGNING_KEYS (a generated key is for development)")
+        if self.stripe_secret_key and not self.stripe_webhook_secret:
+            missing.append("TICKETBASE_STRIPE_WEBHOOK_SECRET (card payments need their webhook)")
         if missing:
             raise SettingsError("production refuses to start without " + "; ".join(missing))
 
@@ -151,7 +159,7 @@ def _decode(kind: type, value: Any) -> Any:
     raise NotImplementedError(kind)
 
 
-_LISTS = {"jwt_previous_secrets", "cors_origins"}
+_LISTS = {"jwt_previous_secrets", "cors_origins", "ticket_signing_keys"}
 
 
 def _split(value: str) -> list[str]:

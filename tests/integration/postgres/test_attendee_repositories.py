@@ -97,8 +97,10 @@ async def test_check_in_and_rename_are_saved_with_an_optimistic_version(subject:
     async with subject.uow.for_tenant(subject.tenant) as tx:
         stored = await tx.attendees.get(ticket.id)
         assert stored == ticket
-        assert stored is not None and stored.checked_in_at == NOW + timedelta(hours=1)
-        assert stored is not None and stored.full_name == "Alan Turing"
+        assert stored is not None
+        assert stored.checked_in_at == NOW + timedelta(hours=1)
+        assert stored is not None
+        assert stored.full_name == "Alan Turing"
         with pytest.raises(StaleVersion):
             await tx.attendees.save(ticket)  # its version is stored already
 
@@ -110,11 +112,13 @@ async def test_the_event_list_filters_and_pages_newest_first(subject: Subject) -
     everyone = sorted(a + b, key=lambda t: t.id, reverse=True)
     async with subject.uow.for_tenant(subject.tenant) as tx:
         page = await tx.attendees.of_event(event.id, AttendeeFilter(), PageRequest(limit=2))
-        assert page.items == everyone[:2] and page.next_after == everyone[1].id
+        assert page.items == everyone[:2]
+        assert page.next_after == everyone[1].id
         rest = await tx.attendees.of_event(
             event.id, AttendeeFilter(), PageRequest(limit=10, after=page.next_after)
         )
-        assert rest.items == everyone[2:] and rest.next_after is None
+        assert rest.items == everyone[2:]
+        assert rest.next_after is None
         vip = await tx.attendees.of_event(
             event.id, AttendeeFilter(ticket_type_id=second.id), PageRequest()
         )

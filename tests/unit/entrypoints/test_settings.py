@@ -125,6 +125,7 @@ def production(**overrides: object) -> Settings:
         "jwt_secret": GOOD_SECRET,
         "smtp_host": "smtp.example.com",
         "workers": 1,
+        "ticket_signing_keys": ("a-key",),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -147,6 +148,8 @@ class TestCheckProduction:
             ({"jwt_secret": "s" * 31}, "TICKETBASE_JWT_SECRET of at least 32"),
             ({"workers": 2}, "TICKETBASE_REDIS_URL"),
             ({"smtp_host": None}, "TICKETBASE_SMTP_HOST"),
+            ({"ticket_signing_keys": ()}, "TICKETBASE_TICKET_SIGNING_KEYS"),
+            ({"stripe_secret_key": "sk_live_x"}, "TICKETBASE_STRIPE_WEBHOOK_SECRET"),
         ],
     )
     def test_refuses_a_development_default_and_names_it(

@@ -88,9 +88,11 @@ def refund_payment(
     amount: Money,
     at: datetime,
     message_id: UUID,
+    idempotency_key: str | None = None,
 ) -> OutboxMessage:
-    """Give ``amount`` of the payment ``reference`` back through ``provider``; the message id
-    is the gateway's idempotency key, so a redelivery refunds nothing more."""
+    """Give ``amount`` of the payment ``reference`` back through ``provider``.
+    ``idempotency_key`` (the message id when absent) is the gateway's: a redelivery, or the
+    same automatic refund asked for twice (``auto-<reference>``), refunds nothing more."""
     return OutboxMessage(
         message_id,
         REFUND_PAYMENT,
@@ -99,14 +101,40 @@ def refund_payment(
             "provider": provider,
             "reference": reference,
             "amount": money(amount),
+            "idempotencyKey": idempotency_key or str(message_id),
         },
         at,
     )
 
 
-def late_payment_refund(fact: LatePaymentRefunded, provider: str, message_id: UUID) -> OutboxMessage:
-    assert fact.reference is not None, "a late payment always has the gateway's reference"
+def automatic_refund(
+    *,
+    order_id: OrderId,
+    provider: str,
+    reference: str,
+    amount: Money,
+    at: datetime,
+    message_id: UUID,
+) -> OutboxMessage:
+    """Money TicketBase must not keep (a late payment without stock, a second charge, a payment
+    of a cancelled order): keyed by the payment, so however often it is noticed it goes back
+    once."""
     return refund_payment(
+        order_id=order_id,
+        provider=provider,
+        reference=reference,
+        amount=amount,
+        at=at,
+        message_id=message_id,
+        idempotency_key=f"auto-{reference}",
+    )
+
+
+def late_payment_refund(
+    fact: LatePaymentRefunded, provider: str, message_id: UUID
+) -> OutboxMessage:
+    assert fact.reference is not None, "a late payment always has the gateway's reference"
+    return automatic_refund(
         order_id=fact.order_id,
         provider=provider,
         reference=fact.reference,

@@ -112,7 +112,7 @@ class Checkout:
         with inputs_within("buyer"):
             buyer = Buyer.parse(full_name=command.buyer_full_name, email=command.buyer_email)
         attendees = tuple(_attendee(i, a) for i, a in enumerate(command.attendees))
-        key = _check_key(command.idempotency_key)
+        key = check_key(command.idempotency_key)
         now = self._clock.now()
         try:
             return await self._place(command, buyer, attendees, key, now)
@@ -212,7 +212,7 @@ async def _promo_code(
     raise UnknownPromoCode("no such code for this event", field="promoCode")
 
 
-def _check_key(key: str | None) -> str | None:
+def check_key(key: str | None) -> str | None:
     if key is None:
         return None
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not all("!" <= c <= "~" for c in key):

@@ -1,34 +1,30 @@
-"""The buyer's view of an order: no account, only the access token handed out at checkout.
-
-A missing or wrong token, an unknown id and another tenant's order all answer alike
-(``OrderNotFound``): nobody learns that an order exists without its token."""
+"""Read an order: its buyer with the access token the checkout answered, or staff with
+``orders:read``. Once paid, the order comes with its attendees (their ticket codes)."""
 
 from __future__ import annotations
 
-import hmac
+from dataclasses import dataclass
 
-from ticketbase.application.identity.opaque_tokens import hash_opaque_token
+from ticketbase.application.orders.access import OrderAccess, load_order
 from ticketbase.application.ports.unit_of_work import UnitOfWork
-from ticketbase.domain.orders.errors import OrderNotFound
+from ticketbase.domain.identity.permissions import Permission
+from ticketbase.domain.orders.attendee import Attendee
 from ticketbase.domain.orders.order import Order
-from ticketbase.domain.shared.ids import OrderId, OrganizationId
+from ticketbase.domain.shared.ids import OrderId
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    order: Order
+    attendees: list[Attendee]
 
 
 class GetOrder:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def __call__(
-        self, organization_id: OrganizationId, order_id: OrderId, token: str | None
-    ) -> Order:
-        if not token:
-            raise OrderNotFound("no such order")
-        given = hash_opaque_token(token)
-        async with self._uow.for_tenant(organization_id) as tx:
-            stored = await tx.orders.access_token_hash(order_id)
-            if stored is None or not hmac.compare_digest(stored, given):
-                raise OrderNotFound("no such order")
-            order = await tx.orders.get(order_id)
-        if order is None:
-            raise OrderNotFound("no such order")
-        return order
+    async def __call__(self, order_id: OrderId, access: OrderAccess) -> OrderView:
+        async with self._uow.for_tenant(access.organization(Permission.ORDERS_READ)) as tx:
+            order = await load_order(tx, order_id, access)
+            attendees = await tx.attendees.of_order(order.id) if order.status.was_paid else []
+        return OrderView(order, attendees)

@@ -7,7 +7,7 @@ A request that breaks a rule is ``RuleViolated`` (422) naming the field as the c
 from __future__ import annotations
 
 from ticketbase.domain.events.errors import PromoCodeUnusable
-from ticketbase.domain.shared.errors import Conflict, NotFound, RuleViolated
+from ticketbase.domain.shared.errors import Conflict, NotFound, PaymentRequired, RuleViolated
 from ticketbase.domain.shared.ids import TicketTypeId
 
 
@@ -148,3 +148,13 @@ class TicketVoid(Conflict):
     """The ticket's order was cancelled or refunded: it admits nobody."""
 
     code = "ticket_void"
+
+
+class PaymentDeclined(PaymentRequired):
+    code = "payment_declined"
+
+
+class WrongPaymentProvider(RuleViolated):
+    """``free`` pays only zero totals; the others only totals above zero."""
+
+    code = "wrong_payment_provider"

@@ -75,3 +75,9 @@ class InvalidCredentials(Unauthenticated):
 
 class SessionEnded(Unauthenticated):
     code = "session_revoked"
+
+
+class PaymentRequired(DomainError):
+    """The payment was refused (a declined card): nothing changed, the buyer may try again."""
+
+    code = "payment_required"

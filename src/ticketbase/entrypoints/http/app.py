@@ -24,7 +24,11 @@ from ticketbase.entrypoints.http.events import EventController
 from ticketbase.entrypoints.http.health import HealthController, metrics_handler
 from ticketbase.entrypoints.http.metrics import HttpMetrics
 from ticketbase.entrypoints.http.options import allow_header_fix
-from ticketbase.entrypoints.http.orders import OrderController
+from ticketbase.entrypoints.http.orders import (
+    OrderController,
+    PaymentWebhookController,
+    TicketKeysController,
+)
 from ticketbase.entrypoints.http.organizations import OrganizationController
 from ticketbase.entrypoints.http.problems import document_problems, handle_exception
 from ticketbase.entrypoints.http.request_context import RequestContextMiddleware
@@ -84,6 +88,8 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             DepartmentController,
             EventController,
             OrderController,
+            PaymentWebhookController,
+            TicketKeysController,
             AuditController,
             HealthController,
         ],

@@ -470,11 +470,11 @@ def _decode_upcoming(cursor: str | None) -> UpcomingKey | None:
 # --- the controller ----------------------------------------------------------------------------
 
 
-def _has_token(request: Request[Any, Any, Any]) -> bool:
+def has_token(request: Request[Any, Any, Any]) -> bool:
     return "authorization" in request.headers
 
 
-async def _actor(request: Request[Any, Any, Any]) -> Actor:
+async def actor_of(request: Request[Any, Any, Any]) -> Actor:
     container: AsyncContainer = request.state.dishka_container
     actor: Actor = await container.get(Actor)
     return actor
@@ -509,11 +509,11 @@ class EventController(Controller):
         limit: Annotated[int | None, QueryParameter(ge=1, le=MAX_LIMIT)] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> EventPage:
-        if _has_token(request):
+        if has_token(request):
             where = EventFilter(
                 status=status, starts_from=starts_from, starts_before=starts_before, q=q
             )
-            page = await staff(where, page_request(limit, cursor), await _actor(request))
+            page = await staff(where, page_request(limit, cursor), await actor_of(request))
             return EventPage(
                 items=[staff_event(e) for e in page.items], next_cursor=next_cursor(page)
             )
@@ -569,8 +569,8 @@ class EventController(Controller):
         storefront: FromDishka[GetPublicEvent],
         resolve: FromDishka[ResolveOrganization],
     ) -> Response[bytes]:
-        if _has_token(request):
-            view = await staff(slug, await _actor(request))
+        if has_token(request):
+            view = await staff(slug, await actor_of(request))
             return Response(
                 msgspec.json.encode(_staff_event_view(view)), media_type="application/json"
             )

@@ -37,6 +37,7 @@ from ticketbase.domain.shared.errors import (
     Conflict,
     DomainError,
     NotFound,
+    PaymentRequired,
     PermissionDenied,
     RateLimited,
     RuleViolated,
@@ -54,11 +55,13 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int, str]] = [
     (PermissionDenied, 403, "Forbidden"),
     (Unauthenticated, 401, "Unauthenticated"),
     (RateLimited, 429, "Too many requests"),
+    (PaymentRequired, 402, "Payment required"),
 ]
 
 _HTTP_CODES = {
     400: ("bad_request", "Bad request"),
     401: ("unauthenticated", "Unauthenticated"),
+    402: ("payment_required", "Payment required"),
     403: ("permission_denied", "Forbidden"),
     404: ("not_found", "Not found"),
     405: ("method_not_allowed", "Method not allowed"),
