@@ -21,6 +21,7 @@ from typing import TextIO
 
 from ticketbase.entrypoints.settings import Settings
 
+from .checkout import Check
 from .database import BenchDatabase, throwaway_database
 from .http1 import Request
 from .load import LoadResult, LoadSpec, child_env, choose_generator, describe_generator, probe
@@ -72,6 +73,7 @@ def run(scenarios: Sequence[Scenario], config: Config, out: TextIO = sys.stdout)
         groups = _by_target(scenarios)
         _header(out, config, generator, database, [target for target, _ in groups])
         results: dict[str, LoadResult] = {}
+        checks: dict[str, Sequence[Check]] = {}
         for target, group in groups:
             target_env = env | dict(target.env)
             settings = Settings.from_env(target_env, dotenv=None)
@@ -89,7 +91,11 @@ def run(scenarios: Sequence[Scenario], config: Config, out: TextIO = sys.stdout)
                     )
                     results[scenario.name] = result
                     _row(out, scenario, result, config)
-        _ratios(out, scenarios, results)
+                    if scenario.verify is not None:
+                        checks[scenario.name] = asyncio.run(_verify(scenario, settings, address))
+                        for check in checks[scenario.name]:
+                            print(f"{'':<16}{check.text}", file=out, flush=True)
+        _ratios(out, scenarios, results, checks)
     finally:
         with _ctrl_c_deferred():
             stack.close()
@@ -125,6 +131,8 @@ def _measure(
     workdir: Path,
 ) -> LoadResult:
     host, port = address
+    if scenario.direct is not None:
+        return asyncio.run(_direct(scenario, settings, f"http://{host}:{port}", config))
     requests = asyncio.run(_setup(scenario, settings, f"http://{host}:{port}"))
     if not requests:
         raise BenchError(f"{scenario.name}: the setup returned no request")
@@ -151,6 +159,32 @@ async def _setup(scenario: Scenario, settings: Settings, base_url: str) -> Seque
     context = Context(settings, base_url)
     try:
         return await scenario.setup(context)
+    finally:
+        await context.close()
+
+
+async def _direct(
+    scenario: Scenario, settings: Settings, base_url: str, config: Config
+) -> LoadResult:
+    """Seed, then measure with the scenario's own coroutine (no HTTP load)."""
+    assert scenario.direct is not None
+    context = Context(settings, base_url)
+    try:
+        await scenario.setup(context)
+        connections = scenario.concurrency or config.concurrency
+        duration = scenario.duration or config.seconds
+        return await scenario.direct(context, config.warmup, duration, connections)
+    finally:
+        await context.close()
+
+
+async def _verify(
+    scenario: Scenario, settings: Settings, address: tuple[str, int]
+) -> Sequence[Check]:
+    assert scenario.verify is not None
+    context = Context(settings, f"http://{address[0]}:{address[1]}")
+    try:
+        return await scenario.verify(context)
     finally:
         await context.close()
 
@@ -230,15 +264,29 @@ def _row(out: TextIO, scenario: Scenario, result: LoadResult, config: Config) ->
         )
 
 
-def _ratios(out: TextIO, scenarios: Sequence[Scenario], results: Mapping[str, LoadResult]) -> None:
+def _ratios(
+    out: TextIO,
+    scenarios: Sequence[Scenario],
+    results: Mapping[str, LoadResult],
+    checks: Mapping[str, Sequence[Check]],
+) -> None:
     """The headline: each scenario's throughput as a share of its baseline's, measured on the
-    same machine in the same run, with the goal it has (if any) and whether it was met."""
+    same machine in the same run, with the goal it has (if any) and whether it was met; then
+    the scenario's own throughput goal and the checks made after its load."""
     lines = []
     for scenario in scenarios:
+        result = results.get(scenario.name)
+        if result is not None and scenario.rate_goal is not None:
+            met = result.requests_per_second >= scenario.rate_goal
+            lines.append(
+                f"{scenario.name} = {result.requests_per_second:,.0f} requests/s   goal >= "
+                f"{scenario.rate_goal:,.0f}: {_met(met)}"
+            )
+        for check in checks.get(scenario.name, ()):
+            lines.append(f"{scenario.name}: {check.text}: {_met(check.met)}")
         baseline = results.get(scenario.baseline or "")
-        if baseline is None or scenario.name not in results:
+        if baseline is None or result is None:
             continue
-        result = results[scenario.name]
         base = baseline.requests_per_second
         ratio = result.requests_per_second / base if base else float("nan")
         shown = f"{ratio:.2f}" if ratio >= 0.01 else f"{ratio:.2g}"  # 0.0011, not 0.00

@@ -28,7 +28,10 @@ from ticketbase.domain.identity.organization import Organization
 from ticketbase.entrypoints.container import make_container
 from ticketbase.entrypoints.settings import Settings
 
+from . import checkout
+from .checkout import Check
 from .http1 import Request
+from .load import LoadResult
 from .server import Target
 
 __all__ = ["API", "BARE", "SCENARIOS", "Context", "Request", "Scenario", "Target"]
@@ -58,6 +61,9 @@ class Context:
 
 
 Setup = Callable[[Context], Awaitable[Sequence[Request]]]
+# (context, warm-up seconds, measured seconds, connections) -> the figures
+Direct = Callable[[Context, float, float, int], Awaitable[LoadResult]]
+Verify = Callable[[Context], Awaitable[Sequence[Check]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +83,12 @@ class Scenario:
     """The share of the baseline's throughput this scenario should reach."""
     p99_goal_ms: float | None = None
     """The 99th-percentile latency this scenario should stay under."""
+    rate_goal: float | None = None
+    """The requests per second this scenario should reach."""
+    direct: Direct | None = None
+    """Measured by this coroutine instead of HTTP load (the setup's requests are not fired)."""
+    verify: Verify | None = None
+    """Checked after the load: each check is printed under the row and in the headline."""
 
 
 # The credential routes allow 30 requests a minute per client address by default; every request
@@ -203,6 +215,51 @@ async def staff_events(context: Context) -> Sequence[Request]:
     return [Request("GET", "/api/events?limit=20", (("authorization", f"Bearer {token}"),))]
 
 
+def _owner_dsn(context: Context) -> str:
+    settings = context.settings
+    url = settings.migration_database_url or settings.database_url
+    assert url is not None, "the bench always runs on a database"
+    return checkout.owner_dsn(url)
+
+
+async def checkout_api(context: Context) -> Sequence[Request]:
+    token = await _owner_token(context, "bench-checkout")
+    async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
+        checkout.SEEDED.api = await checkout.hot_event(
+            client, token, "bench-checkout", _owner_dsn(context)
+        )
+    return [checkout.checkout_request(checkout.SEEDED.api, "bench-checkout")]
+
+
+async def checkout_sql(context: Context) -> Sequence[Request]:
+    token = await _owner_token(context, "bench-checkout-sql")
+    async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
+        checkout.SEEDED.sql = await checkout.hot_event(
+            client, token, "bench-checkout-sql", _owner_dsn(context)
+        )
+    return [Request("GET", "/health/ready")]  # only the server's probe: the load is direct
+
+
+async def raw_holds(
+    context: Context, warmup: float, duration: float, connections: int
+) -> LoadResult:
+    return await checkout.raw_holds(
+        _owner_dsn(context),
+        checkout.SEEDED.sql,
+        warmup=warmup,
+        duration=duration,
+        concurrency=connections,
+    )
+
+
+async def api_oversold(context: Context) -> Sequence[Check]:
+    return await checkout.oversold(_owner_dsn(context), checkout.SEEDED.api)
+
+
+async def sql_oversold(context: Context) -> Sequence[Check]:
+    return await checkout.oversold(_owner_dsn(context), checkout.SEEDED.sql)
+
+
 LOGIN_CONCURRENCY = 8
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -243,5 +300,28 @@ SCENARIOS: tuple[Scenario, ...] = (
         staff_events,
         baseline="bare",
         note="GET /api/events?limit=20 with an owner token: 25 published events",
+    ),
+    # On-sale time: one hot ticket type, every buyer on the same two rows.
+    Scenario(
+        "checkout-sql",
+        API,
+        checkout_sql,
+        concurrency=checkout.CONCURRENCY,
+        direct=raw_holds,
+        verify=sql_oversold,
+        note="the hold's SQL through asyncpg, no API: UPDATE ticket type, UPDATE event, INSERT "
+        "order, commit",
+    ),
+    Scenario(
+        "checkout",
+        API,
+        checkout_api,
+        baseline="checkout-sql",
+        concurrency=checkout.CONCURRENCY,
+        verify=api_oversold,
+        ratio_goal=0.40,
+        p99_goal_ms=100,
+        rate_goal=500,
+        note="POST /api/orders, 1 ticket of one hot type (X-Organization)",
     ),
 )
