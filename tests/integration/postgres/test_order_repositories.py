@@ -22,8 +22,9 @@ from tests.integration.postgres.test_event_repositories import (
 )
 
 from ticketbase.adapters.system import Uuid7Generator
+from ticketbase.application.pagination import PageRequest
 from ticketbase.application.ports.cache import event_tag
-from ticketbase.application.ports.orders import StoredAnswer
+from ticketbase.application.ports.orders import OrderFilter, StoredAnswer
 from ticketbase.domain.events.errors import PromoCodeUsedUp, TicketTypeHasSales
 from ticketbase.domain.events.event import Event
 from ticketbase.domain.events.ticket_type import TicketType
@@ -168,6 +169,66 @@ async def test_another_tenant_sees_no_order(subject: Subject) -> None:
             await tx.orders.save(dataclasses.replace(order, version=2))
 
 
+async def test_orders_match_every_filter_newest_first_whole_and_page_by_key(
+    subject: Subject,
+) -> None:
+    event, other_event = an_event(subject.tenant), an_event(subject.tenant)
+    standard, vip = a_ticket_type(event), a_ticket_type(event, "VIP")
+    elsewhere = a_ticket_type(other_event)
+    await given(subject, event, other_event, standard, vip, elsewhere)
+    grace = Buyer("Grace Hopper", EmailAddress.parse("Grace@Example.org"))
+    made = [
+        dataclasses.replace(
+            an_order(subject.tenant, other_event if n == 3 else event, *types, sequence=n + 1),
+            created_at=NOW + timedelta(hours=n),
+            buyer=grace if n in (1, 4) else an_order(subject.tenant, event, standard).buyer,
+        )
+        for n, types in enumerate(
+            [(standard,), (standard, vip), (vip,), (elsewhere,), (standard,), (vip, standard)]
+        )
+    ]
+    made[2].pay(at=NOW + timedelta(minutes=1), amount=made[2].total, reference="pi_2")
+    made[4].pay(at=NOW + timedelta(minutes=1), amount=made[4].total, reference="pi_4")
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        for order in made:
+            await tx.orders.add(order, b"h")
+        await tx.commit()
+    newest_first = list(reversed(made))
+
+    async def matching(where: OrderFilter, page: PageRequest | None = None) -> list[Order]:
+        async with subject.uow.for_tenant(subject.tenant) as tx:
+            return (await tx.orders.matching(where, page or PageRequest())).items
+
+    # Whole orders (lines, totals, attendees, payment), newest first.
+    assert await matching(OrderFilter()) == newest_first
+    assert await matching(OrderFilter(event_id=other_event.id)) == [made[3]]
+    assert await matching(OrderFilter(status=OrderStatus.PAID)) == [made[4], made[2]]
+    assert await matching(OrderFilter(buyer_email="grace@example.org")) == [made[4], made[1]]
+    assert await matching(OrderFilter(buyer_email="Grace@Example.org")) == []  # stored lowered
+    assert await matching(
+        OrderFilter(created_from=NOW + timedelta(hours=1), created_before=NOW + timedelta(hours=4))
+    ) == [made[3], made[2], made[1]]
+    assert await matching(
+        OrderFilter(event_id=event.id, status=OrderStatus.PENDING, buyer_email="grace@example.org")
+    ) == [made[1]]
+    # Keyset pages: each page continues after the last key of the one before, to the end.
+    seen: list[Order] = []
+    request = PageRequest(limit=4)
+    while True:
+        async with subject.uow.for_tenant(subject.tenant) as tx:
+            page = await tx.orders.matching(OrderFilter(event_id=event.id), request)
+        seen += page.items
+        if page.next_after is None:
+            break
+        assert page.next_after == page.items[-1].id
+        request = PageRequest(limit=4, after=page.next_after)
+    assert seen == [o for o in newest_first if o.event_id == event.id]
+    assert len(seen) == 5
+    # Another tenant sees none of them.
+    async with subject.uow.for_tenant(subject.other) as tx:
+        assert (await tx.orders.matching(OrderFilter(), PageRequest())).items == []
+
+
 # --- inventory ------------------------------------------------------------------------------------
 
 
@@ -191,6 +252,39 @@ async def test_hold_release_and_confirm_move_the_counts_and_name_the_event(
     async with subject.uow.for_tenant(subject.tenant) as tx:
         with pytest.raises(RuntimeError):
             await tx.inventory.release(event.id, [(standard.id, 1)])
+
+
+async def test_unsell_puts_sold_tickets_back_on_sale_never_below_zero(subject: Subject) -> None:
+    event = an_event(subject.tenant)
+    event.capacity = 6
+    vip, standard = a_ticket_type(event, "VIP", quantity=3), a_ticket_type(event, quantity=5)
+    code = a_promo_code(event)
+    await given(subject, event, vip, standard, code)
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.hold(event.id, [(vip.id, 3), (standard.id, 3)], code.id)
+        await tx.inventory.confirm(event.id, [(vip.id, 3), (standard.id, 3)])
+        await tx.commit()
+    subject.feed.published.clear()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.unsell(event.id, [(standard.id, 2), (vip.id, 1)])
+        await tx.commit()
+    assert await counts(subject, vip, standard) == [(2, 0), (1, 0)]
+    assert any(event_tag(event.id) in tags for tags in subject.feed.published)
+    assert await uses(subject, code.id) == 1  # the buyer did use the code
+    # The event's sold count went down too: its capacity (6) has room for 3 again, not 4.
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        with pytest.raises(EventSoldOut):
+            await tx.inventory.hold(event.id, [(standard.id, 4)])
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.hold(event.id, [(standard.id, 3)])
+    # More than was sold is refused, and nothing of the refused call stays.
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        with pytest.raises(RuntimeError):
+            await tx.inventory.unsell(event.id, [(vip.id, 3)])
+    assert await counts(subject, vip, standard) == [(2, 0), (1, 0)]
+    async with subject.uow.for_tenant(subject.other) as tx:
+        with pytest.raises(RuntimeError):
+            await tx.inventory.unsell(event.id, [(vip.id, 1)])
 
 
 async def test_a_short_ticket_type_is_sold_out_by_name_and_line(subject: Subject) -> None:

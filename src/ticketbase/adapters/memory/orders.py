@@ -11,7 +11,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ticketbase.application.ports.orders import DueHold, HoldLine, StoredAnswer
+from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.application.ports.orders import DueHold, HoldLine, OrderFilter, StoredAnswer
 from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
 from ticketbase.domain.events.promo_code import PromoCode
 from ticketbase.domain.events.ticket_type import TicketType
@@ -100,6 +101,26 @@ class MemoryOrderRepository:
             key=lambda order: order.expires_at,
         )
         return [copy.deepcopy(order) for order in found[: max(limit, 1)]]
+
+    async def matching(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
+        found = sorted(
+            (order for order, _ in self._mine().values() if _passes(order, where, page)),
+            key=lambda order: order.id,
+            reverse=True,
+        )
+        rows = [copy.deepcopy(order) for order in found[: page.fetch]]
+        return Page.from_rows(rows, page, key=lambda order: order.id)
+
+
+def _passes(order: Order, where: OrderFilter, page: PageRequest) -> bool:
+    return (
+        (page.after is None or order.id < page.after)
+        and (where.event_id is None or order.event_id == where.event_id)
+        and (where.status is None or order.status is where.status)
+        and (where.buyer_email is None or order.buyer.email.value == where.buyer_email)
+        and (where.created_from is None or order.created_at >= where.created_from)
+        and (where.created_before is None or order.created_at < where.created_before)
+    )
 
 
 class MemoryExpiringHolds:
@@ -198,6 +219,14 @@ class MemoryInventory:
             ticket_type = self._types()[ticket_type_id]
             ticket_type.held -= quantity
             ticket_type.sold += quantity
+
+    async def unsell(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
+        for ticket_type_id, quantity in lines:
+            ticket_type = self._type(event_id, ticket_type_id)
+            if ticket_type is None or ticket_type.sold < quantity:
+                raise RuntimeError(f"cannot unsell {quantity} of {ticket_type_id}: not sold")
+        for ticket_type_id, quantity in lines:
+            self._types()[ticket_type_id].sold -= quantity
 
     def _check_held(self, event_id: EventId, lines: Sequence[HoldLine], what: str) -> None:
         for ticket_type_id, quantity in lines:

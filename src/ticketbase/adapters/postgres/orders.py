@@ -42,7 +42,8 @@ from ticketbase.adapters.postgres.tables import (
     ticket_types,
 )
 from ticketbase.application.ports.cache import event_tag
-from ticketbase.application.ports.orders import DueHold, HoldLine, StoredAnswer
+from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.application.ports.orders import DueHold, HoldLine, OrderFilter, StoredAnswer
 from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
 from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
 from ticketbase.domain.orders.errors import (
@@ -123,6 +124,15 @@ _CONFIRM_EVENT = (
     .where(*_THIS_EVENT, _ev.held >= _N)
     .values(held=_ev.held - _N, sold=_ev.sold + _N)
     .returning(_ev.id)
+)
+_UNSELL_TYPE = (
+    update(ticket_types)
+    .where(*_THIS_TYPE, _tt.sold >= _N)
+    .values(sold=_tt.sold - _N)
+    .returning(_tt.id)
+)
+_UNSELL_EVENT = (
+    update(events).where(*_THIS_EVENT, _ev.sold >= _N).values(sold=_ev.sold - _N).returning(_ev.id)
 )
 _TYPE_NAME = select(_tt.name).where(*_THIS_TYPE)
 # FOR NO KEY UPDATE, the lock an UPDATE of these rows takes anyway: it leaves the KEY SHARE
@@ -242,6 +252,10 @@ class PostgresInventory:
         self._changes.add(event_tag(event_id))
         await self._move(event_id, lines, _CONFIRM_TYPE, _CONFIRM_EVENT, "confirm")
 
+    async def unsell(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
+        self._changes.add(event_tag(event_id))
+        await self._move(event_id, lines, _UNSELL_TYPE, _UNSELL_EVENT, "unsell")
+
     async def lock(
         self,
         event_id: EventId,
@@ -265,8 +279,9 @@ class PostgresInventory:
         per_event: Any,
         what: str,
     ) -> None:
-        """Move held tickets (back to stock, or to sold). Fewer held than the order's is a bug
-        elsewhere (an order released twice): fail loudly rather than lose count."""
+        """Move an order's tickets (held back to stock, held to sold, sold back to stock). Fewer
+        than the order's is a bug elsewhere (an order released twice): fail loudly rather than
+        lose count."""
         for _, ticket_type_id, quantity in _in_lock_order(lines):
             params = self._params(event_id, ticket_type_id, quantity)
             if await self._c.scalar(per_type, params) is None:
@@ -401,6 +416,42 @@ class PostgresOrderRepository:
         items_query = select(order_items).where(i.organization_id == self._org, of_these)
         items = (await self._c.execute(items_query.order_by(i.line))).mappings().all()
         return [order_from_rows(r, [x for x in items if x["order_id"] == r["id"]]) for r in rows]
+
+    async def matching(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
+        # Newest first on the primary key (organization_id, id); an event's orders on
+        # ix_orders_event, a buyer's on ix_orders_buyer_email (0011). Status and the dates
+        # filter that scan: their values are few or follow the ids (UUID v7).
+        o = orders.c
+        query = select(orders).where(o.organization_id == self._org)
+        if where.event_id is not None:
+            query = query.where(o.event_id == where.event_id)
+        if where.status is not None:
+            query = query.where(o.status == where.status.value)
+        if where.buyer_email is not None:
+            query = query.where(o.buyer_email == where.buyer_email)
+        if where.created_from is not None:
+            query = query.where(o.created_at >= where.created_from)
+        if where.created_before is not None:
+            query = query.where(o.created_at < where.created_before)
+        if page.after is not None:
+            query = query.where(o.id < page.after)
+        query = query.order_by(o.id.desc()).limit(page.fetch)
+        rows = (await self._c.execute(query)).mappings().all()
+        return Page.from_rows(await self._with_items(rows), page, key=lambda order: order.id)
+
+    async def _with_items(self, rows: Sequence[RowMapping]) -> list[Order]:
+        """The orders of ``rows`` with their lines, read in one statement for all of them."""
+        if not rows:
+            return []
+        i = order_items.c
+        items_query = select(order_items).where(
+            i.organization_id == self._org, i.order_id.in_([r["id"] for r in rows])
+        )
+        items = (await self._c.execute(items_query.order_by(i.order_id, i.line))).mappings()
+        by_order: dict[UUID, list[RowMapping]] = {}
+        for item in items:
+            by_order.setdefault(item["order_id"], []).append(item)
+        return [order_from_rows(r, by_order.get(r["id"], [])) for r in rows]
 
 
 class PostgresExpiringHolds:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from ticketbase.domain.orders.order import Order
+from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.domain.orders.order import Order, OrderStatus
 from ticketbase.domain.shared.ids import (
     EventId,
     OrderId,
@@ -27,6 +28,19 @@ from ticketbase.domain.shared.ids import (
 
 # One line of a hold: a ticket type and how many of it.
 HoldLine = tuple[TicketTypeId, int]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    """Staff list filters, all optional and combined: the event, the status, the buyer's email
+    (normalised like ``EmailAddress``: stored orders hold it lower-cased, so the match is exact)
+    and ``created_from <= created_at < created_before``."""
+
+    event_id: EventId | None = None
+    status: OrderStatus | None = None
+    buyer_email: str | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None
 
 
 class OrderRepository(Protocol):
@@ -71,6 +85,11 @@ class OrderRepository(Protocol):
         ``promo_code_id`` when given."""
         ...
 
+    async def matching(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
+        """The tenant's orders that pass ``where``, newest first (by id), whole with their
+        lines; reading a page costs a fixed number of statements, whatever its size."""
+        ...
+
 
 class Inventory(Protocol):
     async def hold(
@@ -113,6 +132,13 @@ class Inventory(Protocol):
     async def confirm(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
         """A paid order: its held tickets become sold (held - n, sold + n); the code's use
         stays counted."""
+        ...
+
+    async def unsell(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
+        """A paid order refunded in full: its tickets go back on sale (sold - n per type and
+        for the event); the code's use stays counted (the buyer did use it). Fewer sold than
+        the order's is a bug elsewhere (a refund counted twice): ``RuntimeError``, nothing goes
+        below zero."""
         ...
 
 
