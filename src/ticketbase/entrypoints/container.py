@@ -44,6 +44,12 @@ from ticketbase.adapters.security.ticket_codes import Ed25519TicketSigner, Ticke
 from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
 from ticketbase.adapters.system import SystemClock, Uuid7Generator
+from ticketbase.application.attendees.check_in import CheckInAttendee
+from ticketbase.application.attendees.check_in_counts import GetCheckInCounts
+from ticketbase.application.attendees.get_attendee import GetAttendee
+from ticketbase.application.attendees.list_attendees import ListAttendees
+from ticketbase.application.attendees.undo_check_in import UndoCheckIn
+from ticketbase.application.attendees.update_attendee import UpdateAttendee
 from ticketbase.application.context import Actor
 from ticketbase.application.events.announcements import TOPICS as ANNOUNCEMENT_TOPICS
 from ticketbase.application.events.archive_event import ArchiveEvent
@@ -502,6 +508,12 @@ class UseCaseProvider(Provider):
     pay_order = provide(PayOrder)
     get_ticket = provide(GetTicket)
     handle_payment_webhook = provide(HandlePaymentWebhook)
+    list_attendees = provide(ListAttendees)
+    get_attendee = provide(GetAttendee)
+    update_attendee = provide(UpdateAttendee)
+    check_in_attendee = provide(CheckInAttendee)
+    undo_check_in = provide(UndoCheckIn)
+    get_check_in_counts = provide(GetCheckInCounts)
 
     @provide
     def purge_ended_sessions(self, uow: UnitOfWork, clock: Clock) -> PurgeEndedSessions:

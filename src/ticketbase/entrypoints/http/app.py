@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from ticketbase.application.ports.health import DatabaseHealth
 from ticketbase.entrypoints.container import cache_keepers, check_settings, make_container
+from ticketbase.entrypoints.http.attendees import AttendeeController, CheckInController
 from ticketbase.entrypoints.http.audit import AuditController
 from ticketbase.entrypoints.http.authentication import AuthController
 from ticketbase.entrypoints.http.departments import DepartmentController
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             OrderController,
             PaymentWebhookController,
             TicketKeysController,
+            AttendeeController,
+            CheckInController,
             AuditController,
             HealthController,
         ],
