@@ -111,15 +111,20 @@ from ticketbase.application.identity.users.deactivate_user import DeactivateUser
 from ticketbase.application.identity.users.list_users import ListUsers
 from ticketbase.application.identity.users.update_user import UpdateUser
 from ticketbase.application.identity.verify_custom_domain import VerifyCustomDomain
-from ticketbase.application.orders.announcements import CONFIRMATION
+from ticketbase.application.orders.announcements import CONFIRMATION, REFUND_PAYMENT
 from ticketbase.application.orders.announcements import TOPICS as ORDER_TOPICS
+from ticketbase.application.orders.cancel_order import CancelOrder
 from ticketbase.application.orders.checkout import Checkout
 from ticketbase.application.orders.expire_holds import ExpireHolds, ExpiryPolicy
 from ticketbase.application.orders.get_order import GetOrder
 from ticketbase.application.orders.get_ticket import GetTicket
 from ticketbase.application.orders.handle_payment_webhook import HandlePaymentWebhook
+from ticketbase.application.orders.list_orders import ListOrders
 from ticketbase.application.orders.pay_order import PayOrder
 from ticketbase.application.orders.record_payment import PaymentGateways, RecordPayment
+from ticketbase.application.orders.refund_order import RefundOrder
+from ticketbase.application.orders.refund_payment import RefundPayment
+from ticketbase.application.orders.resend_confirmation import ResendConfirmation
 from ticketbase.application.orders.send_confirmation import (
     ConfirmationPolicy,
     SendOrderConfirmation,
@@ -350,6 +355,7 @@ class InfrastructureProvider(Provider):
         mailer: Mailer,
         buyer_tokens: BuyerTokens,
         clock: Clock,
+        gateways: PaymentGateways,
     ) -> MessageHandlers:
         """The outbox's handler of each topic. The announcements (events and orders) are only
         logged until the realtime push, webhooks and the buyers' emails take them over."""
@@ -363,7 +369,7 @@ class InfrastructureProvider(Provider):
         )
         return MessageHandlers(
             dict.fromkeys([*ANNOUNCEMENT_TOPICS.values(), *ORDER_TOPICS.values()], logged)
-            | {CONFIRMATION: confirmation}
+            | {CONFIRMATION: confirmation, REFUND_PAYMENT: RefundPayment(gateways)}
         )
 
     @provide
@@ -508,6 +514,10 @@ class UseCaseProvider(Provider):
     pay_order = provide(PayOrder)
     get_ticket = provide(GetTicket)
     handle_payment_webhook = provide(HandlePaymentWebhook)
+    list_orders = provide(ListOrders)
+    cancel_order = provide(CancelOrder)
+    refund_order = provide(RefundOrder)
+    resend_confirmation = provide(ResendConfirmation)
     list_attendees = provide(ListAttendees)
     get_attendee = provide(GetAttendee)
     update_attendee = provide(UpdateAttendee)

@@ -1,7 +1,9 @@
-"""``/api/orders``: the storefront's checkout and the buyer's view of an order.
+"""``/api/orders``: the storefront's checkout and the buyer's view of an order, and the staff's
+list of orders and their cancel, refund and resend-confirmation actions.
 
-Both are public: the tenant comes from the Host (or ``X-Organization``), and the buyer, who has
-no account, reads the order with the access token the checkout answered once."""
+The buyer's side is public: the tenant comes from the Host (or ``X-Organization``), and the
+buyer, who has no account, reads the order with the access token the checkout answered once.
+The staff's side takes the tenant from the bearer token."""
 
 from __future__ import annotations
 
@@ -15,26 +17,42 @@ from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
+from ticketbase.application.context import Actor
 from ticketbase.application.identity.resolve_organization import ResolveOrganization
 from ticketbase.application.orders.access import OrderAccess
+from ticketbase.application.orders.cancel_order import CancelOrder, CancelOrderCommand
 from ticketbase.application.orders.checkout import AttendeeInput, Checkout, CheckoutCommand
 from ticketbase.application.orders.get_order import GetOrder
 from ticketbase.application.orders.get_ticket import GetTicket
 from ticketbase.application.orders.handle_payment_webhook import HandlePaymentWebhook
+from ticketbase.application.orders.list_orders import ListOrders
 from ticketbase.application.orders.pay_order import PayCommand, PayOrder, PendingPayment
+from ticketbase.application.orders.refund_order import RefundOrder, RefundOrderCommand
+from ticketbase.application.orders.resend_confirmation import ResendConfirmation
+from ticketbase.application.pagination import MAX_LIMIT
+from ticketbase.application.ports.orders import OrderFilter
 from ticketbase.application.ports.payments import InvalidWebhookSignature, PaymentProvider
 from ticketbase.application.ports.tickets import ImageFormat, QrRenderer, TicketSigner
 from ticketbase.domain.orders.attendee import Attendee
-from ticketbase.domain.orders.order import Order
+from ticketbase.domain.orders.order import Order, OrderStatus
 from ticketbase.domain.orders.quote import RequestedItem
 from ticketbase.domain.shared.ids import AttendeeId, EventId, OrderId, TicketTypeId
-from ticketbase.domain.shared.values import Money
-from ticketbase.entrypoints.http.events import MoneyWire, actor_of, has_token
+from ticketbase.domain.shared.values import EmailAddress, Money
+from ticketbase.entrypoints.http.events import (
+    IfMatch,
+    MoneyWire,
+    StatusChangeRequest,
+    Version,
+    actor_of,
+    has_token,
+)
 from ticketbase.entrypoints.http.organizations import resolve_storefront
+from ticketbase.entrypoints.http.pagination import next_cursor, page_request
 from ticketbase.entrypoints.http.problems import PROBLEM_JSON, Problem
-from ticketbase.entrypoints.http.wire import Wire
+from ticketbase.entrypoints.http.versioning import expected_version
+from ticketbase.entrypoints.http.wire import BEARER, Wire
 
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
@@ -148,6 +166,27 @@ class PayRequest(Wire):
     payment_method: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | None = None
 
 
+class OrderPage(Wire):
+    """Orders newest first; items carry no ``attendees`` (read one order for its tickets)."""
+
+    items: list[OrderResponse]
+    next_cursor: str | None
+
+
+class RefundRequest(Wire):
+    """``amount``: what to give back, at most what is left (absent: all of it); ``version``:
+    the order's version the client saw (or ``If-Match``)."""
+
+    amount: MoneyWire | Unset = UNSET
+    version: Version | Unset = UNSET
+
+
+class ResendReceipt(Wire):
+    """The confirmation email is queued: the worker sends it shortly."""
+
+    queued: bool
+
+
 class WebhookReceipt(Wire):
     received: bool
 
@@ -215,8 +254,8 @@ def order_response(
         payment_provider=order.payment_provider,
         paid_at=order.paid_at,
         refunded=_money(order.refunded) if order.status.was_paid else UNSET,
-        attendees=[attendee_response(a) for a in attendees or ()]
-        if order.status.was_paid
+        attendees=[attendee_response(a) for a in attendees]
+        if attendees is not None and order.status.was_paid
         else UNSET,
         payment=UNSET
         if payment is None
@@ -239,6 +278,7 @@ BUYER_OR_STAFF = (
     " `token`), or staff with a bearer token. Without access, or for another tenant's order, 404."
 )
 TokenQuery = Annotated[str | None, QueryParameter(max_length=200)]
+MANAGE = "Staff with `orders:manage`; another tenant's order answers 404."
 
 
 class OrderController(Controller):
@@ -283,6 +323,38 @@ class OrderController(Controller):
         )
         placed = await use_case(command)
         return order_response(placed.order, placed.access_token)
+
+    @get(
+        "/",
+        security=BEARER,
+        summary="List orders (staff)",
+        description="Staff with `orders:read`. Newest first; filters combine: `eventId`,"
+        " `status`, the buyer's `email` (exact, case-insensitive), `from` <= `createdAt` < `to`."
+        " Items carry no `attendees`: read one order for its tickets.",
+    )
+    async def list_orders(
+        self,
+        actor: FromDishka[Actor],
+        use_case: FromDishka[ListOrders],
+        event_id: Annotated[UUID | None, QueryParameter(name="eventId")] = None,
+        status: FromQuery[OrderStatus | None] = None,
+        email: Annotated[str | None, QueryParameter(max_length=320)] = None,
+        created_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        created_before: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=MAX_LIMIT)] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> OrderPage:
+        where = OrderFilter(
+            event_id=None if event_id is None else EventId(event_id),
+            status=status,
+            buyer_email=None if email is None else EmailAddress.parse(email).value,
+            created_from=created_from,
+            created_before=created_before,
+        )
+        page = await use_case(where, page_request(limit, cursor), actor)
+        return OrderPage(
+            items=[order_response(o) for o in page.items], next_cursor=next_cursor(page)
+        )
 
     @get(
         "/{id:uuid}",
@@ -382,6 +454,79 @@ class OrderController(Controller):
             media_type="image/png" if png else "image/svg+xml",
             headers={"cache-control": "private, max-age=300", "vary": "Accept, Authorization"},
         )
+
+    @post(
+        "/{id:uuid}/cancel",
+        status_code=200,
+        security=BEARER,
+        summary="Cancel a pending order (staff)",
+        description=MANAGE
+        + " Its held tickets and promo code use go back on sale. Cancelling a cancelled order"
+        " answers it unchanged; a paid order is refunded instead and an expired one is over"
+        " (409 `order_not_cancellable`). `If-Match` (or `version`): a stale version → 409.",
+    )
+    async def cancel_order(
+        self,
+        id: FromPath[UUID],
+        actor: FromDishka[Actor],
+        use_case: FromDishka[CancelOrder],
+        data: JSONBody[StatusChangeRequest | None] = None,
+        if_match: IfMatch = None,
+    ) -> OrderResponse:
+        version = expected_version(if_match, UNSET if data is None else data.version)
+        order = await use_case(CancelOrderCommand(OrderId(id), version), actor)
+        return order_response(order)
+
+    @post(
+        "/{id:uuid}/refund",
+        status_code=200,
+        security=BEARER,
+        summary="Refund a paid order, fully or in part (staff)",
+        description=MANAGE
+        + " Without `amount`, all that is left; with it, that part (more than is left → 422 on"
+        " `amount`). The money goes back through the gateway that took it, shortly after (the"
+        " worker retries until the provider has it); a full refund puts the tickets back on"
+        " sale. Answers the order, `partially_refunded` or `refunded`, with `refunded`. A"
+        " pending, cancelled or expired order → 409 `order_not_refundable`; a full refund of a"
+        " refunded order answers it unchanged. A partial refund is not idempotent: send"
+        " `If-Match` (or `version`) so a retried request is refused as stale (409).",
+    )
+    async def refund_order(
+        self,
+        id: FromPath[UUID],
+        actor: FromDishka[Actor],
+        use_case: FromDishka[RefundOrder],
+        data: JSONBody[RefundRequest | None] = None,
+        if_match: IfMatch = None,
+    ) -> OrderResponse:
+        body = data or RefundRequest()
+        amount = body.amount
+        command = RefundOrderCommand(
+            order_id=OrderId(id),
+            amount=None if isinstance(amount, Unset) else Money(amount.amount, amount.currency),
+            expected_version=expected_version(if_match, body.version),
+        )
+        view = await use_case(command, actor)
+        return order_response(view.order, attendees=view.attendees)
+
+    @post(
+        "/{id:uuid}/resend-confirmation",
+        status_code=202,
+        security=BEARER,
+        summary="Send the confirmation email again (staff)",
+        description=MANAGE
+        + " Queues a new confirmation email with the order's tickets (202 `{queued: true}`; the"
+        " worker sends it). Only a paid or partially refunded order has one: otherwise 409"
+        " `order_not_confirmable`.",
+    )
+    async def resend_confirmation(
+        self,
+        id: FromPath[UUID],
+        actor: FromDishka[Actor],
+        use_case: FromDishka[ResendConfirmation],
+    ) -> ResendReceipt:
+        await use_case(OrderId(id), actor)
+        return ResendReceipt(queued=True)
 
 
 class PaymentWebhookController(Controller):
