@@ -380,3 +380,17 @@ async def test_a_box_office_refund_goes_back_through_the_box_office(staff: Staff
     handler = RefundPayment(PaymentGateways({PaymentProvider.MANUAL: ManualGateway()}))
     await handler(claimed(message, staff.organization))
     assert staff.counts() == (0, 0)
+
+
+async def test_a_free_order_is_refunded_without_asking_any_gateway(
+    kit: EventsKit, owner: Actor, acme: Organization
+) -> None:
+    event, ticket_type_id = await on_sale(kit, owner, price=Money(0, "EUR"))
+    staff = Staff(kit, acme, owner, event.id, ticket_type_id)
+    paid = await staff.paid(2, PaymentProvider.FREE)
+    assert paid.total == eur(0)
+    refunded = await refund(kit)(RefundOrderCommand(paid.id), owner)
+    assert refunded.order.status is OrderStatus.REFUNDED
+    assert staff.counts() == (0, 0)
+    assert staff.messages("payment.refund") == []
+    assert len(staff.messages("order.refunded")) == 1
