@@ -257,25 +257,24 @@ async def test_forged_foreign_and_misdirected_codes_are_not_found(
     assert their_scan.json()["alreadyCheckedIn"] is False
 
 
-async def test_a_ticket_of_a_refunded_order_is_void_at_the_door(
-    client: httpx.AsyncClient, tenant: Tenant, owner_connection: asyncpg.Connection
+async def test_a_ticket_of_a_refunded_order_is_void_at_the_door_a_partial_refund_keeps_it(
+    client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    """No refund endpoint yet: the order is marked refunded in full with the owner's SQL."""
     event = await on_sale(client, tenant)
-    order = await paid(client, tenant, event)
-    (ticket,) = order["attendees"]
-    await owner_connection.execute(
-        "UPDATE orders SET status = 'refunded', refunded_amount = total, refunded_at = now()"
-        " WHERE id = $1::uuid",
-        order["id"],
-    )
-    assert_problem(
-        await scan(client, tenant, ticket["ticketCode"], event["id"]), 409, "ticket_void"
-    )
-    read = await client.get(f"/api/attendees/{ticket['id']}", headers=tenant.auth())
+    refunded, partial = await paid(client, tenant, event), await paid(client, tenant, event)
+    for order, body in ((refunded, {}), (partial, {"amount": {"amount": 100, "currency": "EUR"}})):
+        answer = await client.post(
+            f"/api/orders/{order['id']}/refund", json=body, headers=tenant.auth()
+        )
+        assert answer.status_code == 200, answer.text
+    (void,), (kept,) = refunded["attendees"], partial["attendees"]
+    assert_problem(await scan(client, tenant, void["ticketCode"], event["id"]), 409, "ticket_void")
+    read = await client.get(f"/api/attendees/{void['id']}", headers=tenant.auth())
     assert read.json()["checkedInAt"] is None
+    admitted = await scan(client, tenant, kept["ticketCode"], event["id"])
+    assert admitted.json()["alreadyCheckedIn"] is False
     counts = await client.get(f"/api/events/{event['id']}/check-ins", headers=tenant.auth())
-    assert counts.json()["issued"] == 0
+    assert (counts.json()["issued"], counts.json()["checkedIn"]) == (1, 1)
 
 
 async def test_a_check_in_is_undone_and_undoing_nothing_is_fine(
