@@ -120,6 +120,7 @@ from ticketbase.application.orders.get_order import GetOrder
 from ticketbase.application.orders.get_ticket import GetTicket
 from ticketbase.application.orders.handle_payment_webhook import HandlePaymentWebhook
 from ticketbase.application.orders.list_orders import ListOrders
+from ticketbase.application.orders.numbers import OrderNumbers
 from ticketbase.application.orders.pay_order import PayOrder
 from ticketbase.application.orders.record_payment import PaymentGateways, RecordPayment
 from ticketbase.application.orders.refund_order import RefundOrder
@@ -423,6 +424,21 @@ class InfrastructureProvider(Provider):
             await stripe.aclose()
 
     @provide
+    def order_numbers(self, uow: UnitOfWork, clock: Clock) -> OrderNumbers:
+        return OrderNumbers(uow, clock)  # one per process: it keeps the reserved blocks
+
+    @provide(scope=Scope.REQUEST)
+    def checkout(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        ids: IdGenerator,
+        buyer_tokens: BuyerTokens,
+        numbers: OrderNumbers,
+    ) -> Checkout:
+        return Checkout(uow, clock, ids, buyer_tokens, numbers)
+
+    @provide
     def record_payment(
         self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, signer: TicketSigner
     ) -> RecordPayment:
@@ -509,7 +525,6 @@ class UseCaseProvider(Provider):
     update_user = provide(UpdateUser)
     deactivate_user = provide(DeactivateUser)
     list_audit_log = provide(ListAuditLog)
-    checkout = provide(Checkout)
     get_order = provide(GetOrder)
     pay_order = provide(PayOrder)
     get_ticket = provide(GetTicket)

@@ -61,7 +61,10 @@ async def test_200_checkouts_where_the_event_capacity_binds_place_exactly_50(sho
     assert sum(h for _, h in held) == 50
     assert await shop.event_held(event) == 50
     placed = [o for o in outcomes if isinstance(o, PlacedOrder)]
-    assert sorted(int(p.order.number.value[:-1]) for p in placed) == list(range(1, 51))
+    # Unique, within the 200 numbers the crowd took (refused buyers skip theirs: numbers.py).
+    sequences = {int(p.order.number.value[:-1]) for p in placed}
+    assert len(sequences) == 50
+    assert max(sequences) <= 200
 
 
 async def test_200_checkouts_with_a_code_of_30_uses_place_exactly_30_with_it(shop: Shop) -> None:

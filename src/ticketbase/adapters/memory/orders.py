@@ -67,8 +67,9 @@ class MemoryOrderRepository:
         kept.lines, kept.totals = stored[0].lines, stored[0].totals
         self._mine()[order.id] = (kept, stored[1])
 
-    async def next_number(self) -> int:
-        number = self._s.order_counters.get(self._org, 0) + 1
+    async def next_number(self, count: int = 1) -> int:
+        assert count >= 1, "ck: a reservation takes at least one number"
+        number = self._s.order_counters.get(self._org, 0) + count
         self._s.order_counters[self._org] = number
         return number
 

@@ -165,10 +165,10 @@ _CODE_EXISTS = select(literal(1)).where(*_THIS_CODE)
 
 _NEXT_NUMBER = (
     pg_insert(order_counters)
-    .values(organization_id=_ORG, last_number=1)
+    .values(organization_id=_ORG, last_number=_N)
     .on_conflict_do_update(
         index_elements=[order_counters.c.organization_id],
-        set_={"last_number": order_counters.c.last_number + 1},
+        set_={"last_number": order_counters.c.last_number + _N},
     )
     .returning(order_counters.c.last_number)
 )
@@ -363,8 +363,8 @@ class PostgresOrderRepository:
         if result.rowcount != 1:
             raise StaleVersion("the order was changed meanwhile; reload and retry")
 
-    async def next_number(self) -> int:
-        number = await self._c.scalar(_NEXT_NUMBER, {"p_org": self._org})
+    async def next_number(self, count: int = 1) -> int:
+        number = await self._c.scalar(_NEXT_NUMBER, {"p_org": self._org, "p_n": count})
         assert number is not None
         return int(number)
 

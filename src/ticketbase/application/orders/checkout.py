@@ -1,9 +1,12 @@
 """The storefront's checkout: price a request at the clock's now, hold its tickets, number and
 place a pending order, and hand the buyer the order's access token once.
 
-All in one tenant transaction, in the order storage asks for: the inventory's conditional
-updates first (a refusal leaves without committing), then the organization's order counter,
-whose row stays locked until the commit (a refused checkout leaves no gap in the numbers).
+The order number comes first, from the process's reserved block (``numbers.py``), outside the
+transaction. Then one tenant transaction writes the order, its lines and its outbox message,
+and only then holds the tickets with the inventory's conditional updates, right before the
+commit: the rows every buyer of the event contends for (the ticket type, the event, the code)
+are locked for two round trips, not for the whole checkout. A refusal leaves without
+committing: nothing of the order stays (its number is skipped).
 
 **Idempotency.** With an ``Idempotency-Key`` the key is claimed first, in the same transaction:
 a replay with the same request gets the order it placed (with the same access token, derived
@@ -29,6 +32,7 @@ from uuid import UUID
 from ticketbase.application.identity.opaque_tokens import hash_opaque_token
 from ticketbase.application.orders.announcements import order_created
 from ticketbase.application.orders.expire_holds import free_lapsed_holds
+from ticketbase.application.orders.numbers import OrderNumbers
 from ticketbase.application.ports.orders import StoredAnswer
 from ticketbase.application.ports.security import BuyerTokens
 from ticketbase.application.ports.system import Clock, IdGenerator
@@ -103,10 +107,17 @@ class PlacedOrder:
 
 class Checkout:
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, buyer_tokens: BuyerTokens
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        ids: IdGenerator,
+        buyer_tokens: BuyerTokens,
+        numbers: OrderNumbers | None = None,
     ) -> None:
+        """``numbers``: the process's (the container passes its one); tests may leave it."""
         self._uow, self._clock, self._ids = uow, clock, ids
         self._buyer_tokens = buyer_tokens
+        self._numbers = numbers or OrderNumbers(uow, clock)
 
     async def __call__(self, command: CheckoutCommand) -> PlacedOrder:
         with inputs_within("buyer"):
@@ -114,14 +125,16 @@ class Checkout:
         attendees = tuple(_attendee(i, a) for i, a in enumerate(command.attendees))
         key = check_key(command.idempotency_key)
         now = self._clock.now()
+        # Before the transaction: see numbers.py (a refused checkout leaves a gap).
+        sequence = await self._numbers.next(command.organization_id)
         try:
-            return await self._place(command, buyer, attendees, key, now)
+            return await self._place(command, buyer, attendees, key, now, sequence)
         except (SoldOut, EventSoldOut, PromoCodeUsedUp) as refused:
             # --- Hold expiry: lapsed holds count as free (expire_holds.free_lapsed_holds) ------
             # Once more in a new transaction that first expires the event's lapsed holds. Not in
             # the refused one: it may hold ticket type rows already, and giving back rows below
             # them could deadlock; a savepoint would tax every checkout, this only the refused.
-            return await self._place(command, buyer, attendees, key, now, refused)
+            return await self._place(command, buyer, attendees, key, now, sequence, refused)
 
     async def _place(
         self,
@@ -130,6 +143,7 @@ class Checkout:
         attendees: tuple[NamedAttendee, ...],
         key: str | None,
         now: datetime,
+        sequence: int,
         refused: DomainError | None = None,
     ) -> PlacedOrder:
         async with self._uow.for_tenant(command.organization_id) as tx:
@@ -152,12 +166,6 @@ class Checkout:
                 at=now,
                 promo_code=await _promo_code(tx, event.id, command.promo_code),
             )
-            await tx.inventory.hold(
-                event.id,
-                [(line.ticket_type_id, line.quantity) for line in priced.lines],
-                priced.promo_code_id,
-            )
-            sequence = await tx.orders.next_number()
             order, created = Order.place(
                 id=OrderId(self._ids.new()),
                 organization_id=command.organization_id,
@@ -175,6 +183,13 @@ class Checkout:
             if key is not None:
                 answer_body = {"orderId": str(order.id)}
                 await tx.idempotency_keys.record(key, CREATED, answer_body)
+            # The hold last: from its first UPDATE to the commit, the hot rows (the ticket
+            # types, the event, the code) are locked, and every other buyer waits that long.
+            await tx.inventory.hold(
+                event.id,
+                [(line.ticket_type_id, line.quantity) for line in priced.lines],
+                priced.promo_code_id,
+            )
             await tx.commit()
         return PlacedOrder(order, token)
 

@@ -59,10 +59,12 @@ class OrderRepository(Protocol):
         one is not at ``version - 1``."""
         ...
 
-    async def next_number(self) -> int:
-        """The organization's next order sequence (1, 2, …), for ``OrderNumber.from_sequence``.
-        Its counter row stays locked until the transaction ends (a rolled-back checkout leaves
-        no gap), so take it late in the checkout, after the inventory."""
+    async def next_number(self, count: int = 1) -> int:
+        """Reserve the organization's next ``count`` order sequences (1, 2, …, for
+        ``OrderNumber.from_sequence``) and return the last of them. The counter row stays
+        locked until the transaction ends: reserve in a transaction of its own and commit at
+        once (``OrderNumbers``), never inside a checkout, or every checkout of the organization
+        waits for the one before it to commit."""
         ...
 
     async def lock(self, order_id: OrderId) -> Order | None:
