@@ -248,7 +248,8 @@ CROSS_TENANT_CALLERS = frozenset(
         "ticketbase.application.identity.session_management",  # a person's own sessions
         "ticketbase.application.identity.verify_custom_domain",  # operator command
         "ticketbase.application.outbox.deliver_outbox",  # the worker delivers every tenant's outbox
-        "ticketbase.application.orders.expire_holds",  # the worker finds every tenant's lapsed holds
+        # the worker finds every tenant's lapsed holds
+        "ticketbase.application.orders.expire_holds",
     }
 )
 

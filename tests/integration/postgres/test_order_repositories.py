@@ -270,7 +270,15 @@ async def test_unsell_puts_sold_tickets_back_on_sale_never_below_zero(subject: S
         await tx.commit()
     assert await counts(subject, vip, standard) == [(2, 0), (1, 0)]
     assert any(event_tag(event.id) in tags for tags in subject.feed.published)
-    assert await uses(subject, code.id) == 1  # the buyer did use the code
+    assert await uses(subject, code.id) == 1  # no code given: its use stays
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.unsell(event.id, [(standard.id, 1)], code.id)
+        await tx.commit()
+    assert await uses(subject, code.id) == 0  # a full refund gives the code's use back
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.inventory.hold(event.id, [(standard.id, 1)], code.id)
+        await tx.inventory.confirm(event.id, [(standard.id, 1)])
+        await tx.commit()
     # The event's sold count went down too: its capacity (6) has room for 3 again, not 4.
     async with subject.uow.for_tenant(subject.tenant) as tx:
         with pytest.raises(EventSoldOut):

@@ -221,13 +221,21 @@ class MemoryInventory:
             ticket_type.held -= quantity
             ticket_type.sold += quantity
 
-    async def unsell(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
+    async def unsell(
+        self,
+        event_id: EventId,
+        lines: Sequence[HoldLine],
+        promo_code_id: PromoCodeId | None = None,
+    ) -> None:
         for ticket_type_id, quantity in lines:
             ticket_type = self._type(event_id, ticket_type_id)
             if ticket_type is None or ticket_type.sold < quantity:
                 raise RuntimeError(f"cannot unsell {quantity} of {ticket_type_id}: not sold")
         for ticket_type_id, quantity in lines:
             self._types()[ticket_type_id].sold -= quantity
+        code = None if promo_code_id is None else self._code(event_id, promo_code_id)
+        if code is not None and code.uses >= 1:
+            code.uses -= 1
 
     def _check_held(self, event_id: EventId, lines: Sequence[HoldLine], what: str) -> None:
         for ticket_type_id, quantity in lines:

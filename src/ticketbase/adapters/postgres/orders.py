@@ -41,8 +41,8 @@ from ticketbase.adapters.postgres.tables import (
     promo_codes,
     ticket_types,
 )
-from ticketbase.application.ports.cache import event_tag
 from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.application.ports.cache import event_tag
 from ticketbase.application.ports.orders import DueHold, HoldLine, OrderFilter, StoredAnswer
 from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
 from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
@@ -252,9 +252,16 @@ class PostgresInventory:
         self._changes.add(event_tag(event_id))
         await self._move(event_id, lines, _CONFIRM_TYPE, _CONFIRM_EVENT, "confirm")
 
-    async def unsell(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
+    async def unsell(
+        self,
+        event_id: EventId,
+        lines: Sequence[HoldLine],
+        promo_code_id: PromoCodeId | None = None,
+    ) -> None:
         self._changes.add(event_tag(event_id))
         await self._move(event_id, lines, _UNSELL_TYPE, _UNSELL_EVENT, "unsell")
+        if promo_code_id is not None:
+            await self._c.execute(_UNUSE_CODE, self._params(event_id, promo_code_id, 0))
 
     async def lock(
         self,

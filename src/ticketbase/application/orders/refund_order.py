@@ -72,7 +72,7 @@ class RefundOrder:
                 )
             if fact.full:
                 lines = [(line.ticket_type_id, line.quantity) for line in order.lines]
-                await tx.inventory.unsell(order.event_id, lines)
+                await tx.inventory.unsell(order.event_id, lines, order.promo_code_id)
             await tx.orders.save(order)
             await tx.outbox.add(order_announcement(fact, self._ids.new()))
             await tx.audit.append(

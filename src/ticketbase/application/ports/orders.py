@@ -136,11 +136,16 @@ class Inventory(Protocol):
         stays counted."""
         ...
 
-    async def unsell(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
+    async def unsell(
+        self,
+        event_id: EventId,
+        lines: Sequence[HoldLine],
+        promo_code_id: PromoCodeId | None = None,
+    ) -> None:
         """A paid order refunded in full: its tickets go back on sale (sold - n per type and
-        for the event); the code's use stays counted (the buyer did use it). Fewer sold than
-        the order's is a bug elsewhere (a refund counted twice): ``RuntimeError``, nothing goes
-        below zero."""
+        for the event) and the code's use is given back (``uses`` counts pending and paid
+        orders, API.md). Fewer sold than the order's is a bug elsewhere (a refund counted
+        twice): ``RuntimeError``, nothing goes below zero."""
         ...
 
 

@@ -1,6 +1,7 @@
 """A hypothesis state machine over the box office: checkouts, payments (on time, late, twice),
-the clock, the hold sweep, cancellations and refunds, interleaved at random on the in-memory
-adapters (which keep the PostgreSQL adapters' rules, under one contract test).
+the clock, the hold sweep, staff cancellations and full or partial refunds, interleaved at
+random on the in-memory adapters (which keep the PostgreSQL adapters' rules, under one contract
+test).
 
 After every step the stored counters must equal what the orders say, and never exceed what
 there is: ``sold + held <= quantity`` per ticket type and for the event's capacity, a promo
@@ -40,6 +41,7 @@ from ticketbase.application.identity.create_organization import (
     CreateOrganizationCommand,
 )
 from ticketbase.application.orders.access import OrderAccess
+from ticketbase.application.orders.cancel_order import CancelOrder, CancelOrderCommand
 from ticketbase.application.orders.checkout import Checkout, CheckoutCommand
 from ticketbase.application.orders.expire_holds import ExpireHolds, ExpiryPolicy
 from ticketbase.application.orders.pay_order import PayCommand, PayOrder
@@ -48,6 +50,7 @@ from ticketbase.application.orders.record_payment import (
     ReceivedPayment,
     RecordPayment,
 )
+from ticketbase.application.orders.refund_order import RefundOrder, RefundOrderCommand
 from ticketbase.application.ports.payments import PaymentProvider
 from ticketbase.domain.events.promo_code import PercentOff, PromoCodeSpec
 from ticketbase.domain.identity.permissions import Role, effective_permissions
@@ -117,6 +120,8 @@ class BoxOffice(RuleBasedStateMachine):
         )
         self.pay = PayOrder(self.uow, self.clock, gateways, self.record)
         self.expire = ExpireHolds(self.uow, self.clock, self.ids, ExpiryPolicy(batch_size=100))
+        self.cancel = CancelOrder(self.uow, self.clock, self.ids)
+        self.refund = RefundOrder(self.uow, self.clock, self.ids)
         self.placed: list[OrderId] = []
         self.payments = 0
 
@@ -182,6 +187,26 @@ class BoxOffice(RuleBasedStateMachine):
                     )
                 )
             )
+
+    @rule(data=st.data())
+    def staff_cancel(self, data: st.DataObject) -> None:
+        if not self.placed:
+            return
+        order_id = data.draw(st.sampled_from(self.placed))
+        with contextlib.suppress(DomainError):
+            self.run(self.cancel(CancelOrderCommand(order_id), self.owner))
+
+    @rule(data=st.data(), part=st.integers(0, 3))
+    def staff_refund(self, data: st.DataObject, part: int) -> None:
+        """``part`` 0: all that is left; otherwise that many quarters of what is left."""
+        if not self.placed:
+            return
+        order = self.order(data.draw(st.sampled_from(self.placed)))
+        amount = None
+        if part and order.refundable.amount:
+            amount = Money(max(1, order.refundable.amount * part // 4), order.currency)
+        with contextlib.suppress(DomainError):
+            self.run(self.refund(RefundOrderCommand(order.id, amount), self.owner))
 
     @rule(minutes=st.integers(1, 20))
     def time_passes(self, minutes: int) -> None:
@@ -252,6 +277,17 @@ class BoxOffice(RuleBasedStateMachine):
             if org == self.organization_id and m.topic == "order.paid"
         ]
         assert len(paid_messages) == len(set(paid_messages))
+        # Every cent refunded by staff leaves through a payment.refund command (and no more).
+        refunded = {o.id: o.refunded.amount for o in self.orders()}
+        commanded: dict[str, int] = {}
+        for org, m in self.uow.database.state.outbox:
+            if org == self.organization_id and m.topic == "order.refunded":
+                amount = m.payload["amount"]
+                assert isinstance(amount, dict)
+                order_key = str(m.payload["orderId"])
+                commanded[order_key] = commanded.get(order_key, 0) + int(str(amount["amount"]))
+        for order_id, amount in refunded.items():
+            assert commanded.get(str(order_id), 0) == amount
 
 
 BoxOffice.TestCase.settings = settings(
