@@ -15,8 +15,8 @@ the last bytes of a quota cannot both win (the row lock serialises them, the sec
 the sum); a failed upload and a delete give the bytes back. ``CHECK (used_bytes >= 0)`` keeps a
 double release from going unnoticed.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03
 """
 
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
