@@ -1,8 +1,17 @@
-"""Readiness probes: each configured adapter says whether it can serve."""
+"""Readiness probes: each configured adapter says whether it can serve.
+
+A probe whose class sets ``optional = True`` checks a dependency the API serves without (the
+plugin server): its failure is reported as ``degraded`` and never fails readiness. A probe
+that raises ``ProbeNotConfigured`` reports ``not_configured`` (also never a failure).
+"""
 
 from __future__ import annotations
 
 from typing import Protocol
+
+
+class ProbeNotConfigured(Exception):
+    """The adapter is switched off by configuration: nothing to check."""
 
 
 class Probe(Protocol):

@@ -9,7 +9,7 @@ from dishka.integrations.litestar import FromDishka
 from litestar import Controller, MediaType, Response, get
 from litestar.openapi import ResponseSpec
 
-from ticketbase.application.ports.health import Probe
+from ticketbase.application.ports.health import Probe, ProbeNotConfigured
 from ticketbase.entrypoints.http.metrics import CONTENT_TYPE_LATEST, HttpMetrics
 from ticketbase.entrypoints.http.wire import Wire
 
@@ -46,20 +46,29 @@ class HealthController(Controller):
     async def ready(self, probes: FromDishka[list[Probe]]) -> Response[Ready]:
         results = await asyncio.gather(*(_run(p) for p in probes))
         checks = dict(results)
-        healthy = all(v in {"ok", "not_configured"} for v in checks.values())
+        healthy = all(v in _SERVING for v in checks.values())
+        status = "ok" if healthy else "unavailable"
+        if healthy and "degraded" in checks.values():
+            status = "degraded"
         return Response(
-            Ready(status="ok" if healthy else "unavailable", checks=checks),
+            Ready(status=status, checks=checks),
             status_code=200 if healthy else 503,
             headers={"cache-control": "no-store"},
         )
 
 
+# "degraded": an optional dependency is down; the API serves without it.
+_SERVING = frozenset({"ok", "not_configured", "degraded"})
+
+
 async def _run(probe: Probe) -> tuple[str, str]:
     try:
         await asyncio.wait_for(probe.check(), PROBE_TIMEOUT_SECONDS)
+    except ProbeNotConfigured:
+        return probe.name, "not_configured"
     except Exception as error:
         log.warning("probe_failed", probe=probe.name, error=type(error).__name__)
-        return probe.name, "down"
+        return probe.name, "degraded" if getattr(probe, "optional", False) else "down"
     return probe.name, "ok"
 
 

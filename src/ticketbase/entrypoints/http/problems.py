@@ -72,6 +72,12 @@ _HTTP_CODES = {
     429: ("rate_limited", "Too many requests"),
     503: ("service_unavailable", "Service unavailable"),
 }
+# A dependency's trouble by the status its exception chose (503 down, 504 slow, 502 garbage).
+_DEPENDENCY_TROUBLE = {
+    503: ("Service unavailable", "the {dependency} cannot be reached; try again shortly"),
+    504: ("Gateway timeout", "the {dependency} did not answer in time; try again shortly"),
+    502: ("Bad gateway", "the {dependency} gave an answer that cannot be used"),
+}
 # msgspec names a missing or unknown field only in its message, at the object that holds it.
 _NAMED_FIELD = re.compile(r"(?:missing required|contains unknown) field `([^`]+)`")
 _AT = re.compile(r" - at `\$([^`]*)`$")
@@ -167,14 +173,20 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if isinstance(exc, DomainError):
         return _domain_problem(request, exc)
     if isinstance(exc, DependencyUnavailable):
-        log.error("dependency_unavailable", dependency=exc.dependency, error=repr(exc.__cause__))
+        log.error(
+            "dependency_unavailable",
+            dependency=exc.dependency,
+            problem=exc.problem,
+            error=repr(exc.__cause__),
+        )
+        title, detail = _DEPENDENCY_TROUBLE.get(exc.status, _DEPENDENCY_TROUBLE[503])
         return problem_response(
             request,
-            503,
-            f"{exc.dependency}_unavailable",
-            "Service unavailable",
-            f"the {exc.dependency} cannot be reached; try again shortly",
-            headers={"retry-after": "5"},
+            exc.status,
+            f"{exc.dependency}_{exc.problem}",
+            title,
+            detail.format(dependency=exc.dependency.replace("_", " ")),
+            headers={"retry-after": "5"} if exc.status == 503 else None,
         )
     if isinstance(exc, MailDeliveryError):
         # Not the message: it may quote the recipient's address.

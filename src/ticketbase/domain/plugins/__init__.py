@@ -1,0 +1,1 @@
+"""Plugins of the plugin server as one tenant has them: installed, configured, active."""
