@@ -32,6 +32,7 @@ from ticketbase.adapters.memory.orders import (
     MemoryOrderRepository,
 )
 from ticketbase.adapters.memory.outbox import MemoryOutboxDelivery, MemoryOutboxTable
+from ticketbase.adapters.memory.pages import MemoryPageRepository
 from ticketbase.adapters.memory.sent_mail import MemorySentMail
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
@@ -42,6 +43,8 @@ from ticketbase.application.ports.cache import (
     events_tag,
     member_tag,
     organization_tag,
+    page_tag,
+    pages_tag,
     session_tag,
     user_tag,
 )
@@ -62,6 +65,8 @@ from ticketbase.domain.identity.session import Session
 from ticketbase.domain.identity.user import User
 from ticketbase.domain.orders.attendee import Attendee
 from ticketbase.domain.orders.order import Order
+from ticketbase.domain.pages.page import Page as StorefrontPage
+from ticketbase.domain.pages.page import PageId, PageVersion
 from ticketbase.domain.shared.errors import Conflict, StaleVersion
 from ticketbase.domain.shared.ids import (
     AttendeeId,
@@ -104,6 +109,10 @@ class MemoryState:
     idempotency_keys: dict[OrganizationId, dict[str, tuple[StoredAnswer, datetime]]] = field(
         default_factory=dict
     )
+    pages: dict[OrganizationId, dict[PageId, StorefrontPage]] = field(default_factory=dict)
+    page_versions: dict[OrganizationId, dict[tuple[PageId, int], PageVersion]] = field(
+        default_factory=dict
+    )
 
 
 class _Transaction:
@@ -141,6 +150,11 @@ def _changed_tags(before: MemoryState, after: MemoryState) -> set[str]:
         for event_id, event in mine.items():
             if old.get(event_id) != event:
                 tags |= {event_tag(event_id), events_tag(organization_id)}
+    for organization_id, pages in after.pages.items():
+        old_pages = before.pages.get(organization_id, {})
+        for page_id, page in pages.items():
+            if old_pages.get(page_id) != page:
+                tags |= {page_tag(page_id), pages_tag(organization_id)}
     tags |= _changed_in_events(before.ticket_types, after.ticket_types)
     tags |= _changed_in_events(before.promo_codes, after.promo_codes)
     return tags
@@ -250,6 +264,7 @@ class MemoryTenantTransaction(_Transaction):
         self.idempotency_keys = MemoryIdempotencyKeys(self.state, organization_id)
         self.attendees = MemoryAttendeeRepository(self.state, organization_id)
         self.sent_mail = MemorySentMail(self.state, organization_id)
+        self.pages = MemoryPageRepository(self.state, organization_id)
 
 
 class MemorySystemQueries(_Transaction):

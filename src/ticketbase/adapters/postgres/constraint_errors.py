@@ -32,6 +32,7 @@ _BY_CONSTRAINT: dict[str, tuple[str, str]] = {
     ),
     "uq_events_slug": ("slug", "another event of this organization has this slug"),
     "uq_promo_codes_code": ("code", "this event already has this code"),
+    "uq_pages_slug": ("slug", "another page of this organization has this slug"),
 }
 
 # Checks the domain makes on what it read, which only a sale or a redemption landing before the

@@ -330,3 +330,32 @@ mail_sent = Table(
     Column("message_id", Uuid, primary_key=True),
     Column("sent_at", DateTime(timezone=True), nullable=False),
 )
+
+
+pages = Table(
+    "pages",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("slug", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("current_version", Integer, nullable=False),
+    Column("published_version", Integer),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+page_versions = Table(
+    "page_versions",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("page_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("data", JSONB, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("seo", JSONB),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Uuid),
+)

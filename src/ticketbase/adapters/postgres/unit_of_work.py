@@ -43,6 +43,7 @@ from ticketbase.adapters.postgres.organizations import (
     organization_from_row,
 )
 from ticketbase.adapters.postgres.outbox import PostgresOutbox, PostgresOutboxDelivery
+from ticketbase.adapters.postgres.pages import PostgresPageRepository
 from ticketbase.adapters.postgres.sent_mail import PostgresSentMail
 from ticketbase.adapters.postgres.tables import sessions
 from ticketbase.application.pagination import Page, PageRequest
@@ -155,6 +156,7 @@ class PostgresTenantTransaction(_Transaction):
         self.idempotency_keys = PostgresIdempotencyKeys(connection, organization_id)
         self.attendees = PostgresAttendeeRepository(connection, organization_id)
         self.sent_mail = PostgresSentMail(connection, organization_id)
+        self.pages = PostgresPageRepository(connection, organization_id, self.changes)
 
 
 class PostgresSystemLookups:

@@ -57,6 +57,16 @@ def events_tag(organization_id: UUID) -> str:
     return f"events:{organization_id}"
 
 
+def page_tag(page_id: UUID) -> str:
+    """A storefront page: its slug, status and published version."""
+    return f"page:{page_id}"
+
+
+def pages_tag(organization_id: UUID) -> str:
+    """The organization's pages as a whole (a new page, a slug taken or given up)."""
+    return f"pages:{organization_id}"
+
+
 # Carried by cached *absences* (an unknown host or slug): any organization created or changed
 # may be the one that was missing.
 ANY_ORGANIZATION = "organization:*"

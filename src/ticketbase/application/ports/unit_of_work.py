@@ -30,6 +30,7 @@ from ticketbase.application.ports.orders import (
     OrderRepository,
 )
 from ticketbase.application.ports.outbox import Outbox, OutboxDelivery
+from ticketbase.application.ports.pages import PageRepository
 from ticketbase.application.ports.sent_mail import SentMail
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
@@ -292,6 +293,9 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def sent_mail(self) -> SentMail: ...
+
+    @property
+    def pages(self) -> PageRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...
