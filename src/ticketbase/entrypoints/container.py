@@ -25,6 +25,7 @@ from ticketbase.adapters.local.cache import CacheHub, TaggedCache
 from ticketbase.adapters.local.message_log import LogMessageHandler
 from ticketbase.adapters.local.probe import InProcessCacheProbe
 from ticketbase.adapters.local.rate_limiter import InProcessRateLimiter
+from ticketbase.adapters.local.realtime import RealtimeBroker
 from ticketbase.adapters.mailbox import MailboxMailer, MailboxProbe
 from ticketbase.adapters.payments.offline import FreeGateway, ManualGateway
 from ticketbase.adapters.payments.stripe import StripeGateway
@@ -33,17 +34,20 @@ from ticketbase.adapters.postgres.change_feed import PostgresChangeFeed
 from ticketbase.adapters.postgres.embedded import EmbeddedPostgres
 from ticketbase.adapters.postgres.engine import app_role_url, asyncpg_url, create_engine
 from ticketbase.adapters.postgres.probe import PostgresProbe
+from ticketbase.adapters.postgres.realtime import PostgresRealtimeBus
 from ticketbase.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from ticketbase.adapters.qr import SegnoQrRenderer
 from ticketbase.adapters.redis import RedisProbe, create_redis
 from ticketbase.adapters.redis.change_feed import RedisChangeFeed
 from ticketbase.adapters.redis.rate_limiter import RedisRateLimiter
+from ticketbase.adapters.redis.realtime import RedisRealtimeBus
 from ticketbase.adapters.security.buyer_tokens import HmacBuyerTokens
 from ticketbase.adapters.security.passwords import Argon2PasswordHasher
 from ticketbase.adapters.security.ticket_codes import Ed25519TicketSigner, TicketSigningKeys
 from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
 from ticketbase.adapters.system import SystemClock, Uuid7Generator
+from ticketbase.application.attendees.announcements import CHECKED_IN
 from ticketbase.application.attendees.check_in import CheckInAttendee
 from ticketbase.application.attendees.check_in_counts import GetCheckInCounts
 from ticketbase.application.attendees.get_attendee import GetAttendee
@@ -141,10 +145,13 @@ from ticketbase.application.ports.health import DatabaseHealth, Probe
 from ticketbase.application.ports.limits import Rate, RateLimiter
 from ticketbase.application.ports.mailer import Mailer
 from ticketbase.application.ports.payments import PaymentGateway, PaymentProvider
+from ticketbase.application.ports.realtime import RealtimeBus
 from ticketbase.application.ports.security import BuyerTokens, PasswordHasher, TokenService
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.tickets import QrRenderer, TicketSigner
 from ticketbase.application.ports.unit_of_work import UnitOfWork
+from ticketbase.application.realtime.audience import TOPICS as PUSHED_TOPICS
+from ticketbase.application.realtime.push import PushToRealtime
 from ticketbase.entrypoints.http.auth import actor_from_request
 from ticketbase.entrypoints.http.rate_limits import AuthRouteLimit
 from ticketbase.entrypoints.http.response_cache import ResponseCache
@@ -257,8 +264,28 @@ class InfrastructureProvider(Provider):
         await engine.dispose()
 
     @provide
-    def unit_of_work(self, engine: AsyncEngine, feed: ChangeFeed) -> UnitOfWork:
-        return PostgresUnitOfWork(engine, feed)
+    def unit_of_work(
+        self, engine: AsyncEngine, feed: ChangeFeed, realtime: RealtimeBroker
+    ) -> UnitOfWork:
+        # A commit that wrote outbox messages wakes the worker up (see adapters/local/realtime).
+        return PostgresUnitOfWork(engine, feed, outbox_written=realtime.wake_outbox)
+
+    @provide
+    async def realtime_broker(
+        self, settings: Settings, engine: AsyncEngine, redis: RedisHandle
+    ) -> AsyncIterator[RealtimeBroker]:
+        # Like the change feed: Redis when configured, otherwise the database.
+        broker: RealtimeBroker = (
+            RedisRealtimeBus(redis.client)
+            if redis.client is not None
+            else PostgresRealtimeBus(engine, database_urls(settings)[1])
+        )
+        yield broker
+        await broker.aclose()
+
+    @provide
+    def realtime_bus(self, broker: RealtimeBroker) -> RealtimeBus:
+        return broker
 
     @provide
     def cache_hub(self) -> CacheHub:
@@ -357,10 +384,13 @@ class InfrastructureProvider(Provider):
         buyer_tokens: BuyerTokens,
         clock: Clock,
         gateways: PaymentGateways,
+        realtime: RealtimeBus,
     ) -> MessageHandlers:
-        """The outbox's handler of each topic. The announcements (events and orders) are only
-        logged until the realtime push, webhooks and the buyers' emails take them over."""
+        """The outbox's handler of each topic. The announcements that ``GET /api/ws`` pushes
+        go to the realtime bus; the others are only logged until webhooks and the buyers'
+        emails take them over."""
         logged = LogMessageHandler()
+        pushed = PushToRealtime(realtime)
         confirmation = SendOrderConfirmation(
             uow,
             mailer,
@@ -370,6 +400,7 @@ class InfrastructureProvider(Provider):
         )
         return MessageHandlers(
             dict.fromkeys([*ANNOUNCEMENT_TOPICS.values(), *ORDER_TOPICS.values()], logged)
+            | dict.fromkeys([*PUSHED_TOPICS, CHECKED_IN], pushed)
             | {CONFIRMATION: confirmation, REFUND_PAYMENT: RefundPayment(gateways)}
         )
 

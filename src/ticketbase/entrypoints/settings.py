@@ -67,6 +67,10 @@ class Settings:
     worker_outbox_handler_timeout_seconds: float = 10.0
     worker_hold_expiry_interval_seconds: float = 10.0
     worker_hold_expiry_batch_size: int = 100
+    realtime_queue_size: int = 256
+    realtime_ping_interval_seconds: float = 25.0
+    realtime_pong_timeout_seconds: float = 20.0
+    realtime_send_timeout_seconds: float = 10.0
     ticket_signing_keys: tuple[str, ...] = ()
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None

@@ -1,8 +1,10 @@
 """The background worker process: periodic jobs, stopped cleanly by SIGTERM.
 
 Three loops run side by side: outbox delivery every ``TICKETBASE_WORKER_OUTBOX_INTERVAL_SECONDS``
-(at once again after a full batch, so a backlog drains without waiting), the expiry of lapsed
-ticket holds every ``TICKETBASE_WORKER_HOLD_EXPIRY_INTERVAL_SECONDS`` (batches of
+(at once again after a full batch, so a backlog drains without waiting, and at once when a
+server process announces a commit that wrote outbox messages on the realtime bus's ``outbox``
+channel — so ``GET /api/ws`` hears of an order within milliseconds, not a poll), the expiry of
+lapsed ticket holds every ``TICKETBASE_WORKER_HOLD_EXPIRY_INTERVAL_SECONDS`` (batches of
 ``TICKETBASE_WORKER_HOLD_EXPIRY_BATCH_SIZE``, at once again after a full one), and the purge of
 ended sessions and spent one-time links every ``TICKETBASE_WORKER_PURGE_INTERVAL_SECONDS``.
 SIGTERM is honoured between runs: a batch being delivered finishes (each handler has its
@@ -18,6 +20,7 @@ import signal
 import structlog
 from dishka import AsyncContainer
 
+from ticketbase.adapters.local.realtime import OUTBOX, RealtimeBroker
 from ticketbase.application.identity.purge_ended_sessions import PurgeEndedSessions
 from ticketbase.application.orders.expire_holds import ExpireHolds
 from ticketbase.application.outbox.deliver_outbox import DeliverOutbox, Outcome
@@ -35,8 +38,14 @@ async def run(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     container = make_container(settings.with_development_secrets())
+    wake = asyncio.Event()
+    woken: asyncio.Task[None] | None = None
     try:
         await (await container.get(DatabaseHealth)).check()
+        broker = await container.get(RealtimeBroker)
+        woken = asyncio.create_task(
+            broker.run([OUTBOX], lambda channel, _: wake.set() if channel == OUTBOX else None)
+        )
         log.info("worker_started")
         await asyncio.gather(
             repeat(
@@ -44,6 +53,7 @@ async def run(settings: Settings) -> None:
                 lambda: _deliver_outbox(container),
                 settings.worker_outbox_interval_seconds,
                 stop,
+                wake,
             ),
             repeat(
                 "expire_holds",
@@ -59,6 +69,9 @@ async def run(settings: Settings) -> None:
             ),
         )
     finally:
+        if woken is not None:
+            woken.cancel()
+            await asyncio.gather(woken, return_exceptions=True)
         await container.close()
         log.info("worker_stopped")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Iterable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from ticketbase.application.ports.cache import CacheTicket, record_read
 
@@ -25,15 +25,24 @@ V = TypeVar("V")
 _NOT_IN_SYNC = CacheTicket(-1)
 
 
+class Invalidated(Protocol):
+    """What the hub tells of every change: a cache, or a watcher of tags (the realtime sockets
+    of a session that may have ended)."""
+
+    def drop_tagged(self, tags: Collection[str]) -> None: ...
+
+    def clear(self) -> None: ...
+
+
 class CacheHub:
     def __init__(self, *, max_age_seconds: float = 300.0) -> None:
         self.max_age_seconds = max_age_seconds
         self.generation = 0
         self.in_sync = False
-        self._caches: list[TaggedCache[object, object]] = []
+        self._caches: list[Invalidated] = []
 
-    def register(self, cache: TaggedCache[K, V]) -> None:
-        self._caches.append(cache)  # type: ignore[arg-type]
+    def register(self, cache: Invalidated) -> None:
+        self._caches.append(cache)
 
     def ticket(self) -> CacheTicket:
         return CacheTicket(self.generation) if self.in_sync else _NOT_IN_SYNC

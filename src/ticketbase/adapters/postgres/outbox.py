@@ -67,8 +67,10 @@ class PostgresOutbox:
     def __init__(self, connection: AsyncConnection, organization_id: OrganizationId) -> None:
         self._c = connection
         self._organization_id = organization_id
+        self.added = 0  # messages written in this transaction (the worker is woken on commit)
 
     async def add(self, message: OutboxMessage) -> None:
+        self.added += 1
         await self._c.execute(
             insert(outbox).values(
                 organization_id=self._organization_id,

@@ -6,7 +6,7 @@ the next user of the pooled connection; row level security does the rest.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from uuid import UUID
@@ -115,6 +115,7 @@ class _Transaction:
         # The cache tags of what this transaction wrote, told to every process after commit.
         self.changes: set[str] = set()
         self._committed: set[str] = set()
+        self.outbox_committed = False
         self.users = PostgresUserRepository(connection, self.changes)
         self.sessions = PostgresSessionRepository(connection, self.changes)
         self.one_time_tokens = PostgresOneTimeTokenRepository(connection)
@@ -124,6 +125,10 @@ class _Transaction:
         await self._transaction.commit()
         self._committed |= self.changes
         self.changes.clear()
+        self.outbox_committed = self.outbox_committed or self._wrote_outbox()
+
+    def _wrote_outbox(self) -> bool:
+        return False
 
     async def announce(self) -> None:
         """Tell every process what the committed work changed, once the connection is back in
@@ -135,6 +140,9 @@ class _Transaction:
 
 
 class PostgresTenantTransaction(_Transaction):
+    def _wrote_outbox(self) -> bool:
+        return self.outbox.added > 0
+
     def __init__(
         self,
         connection: AsyncConnection,
@@ -234,9 +242,17 @@ class PostgresSystemQueries(_Transaction, PostgresSystemLookups):
 
 
 class PostgresUnitOfWork:
-    def __init__(self, engine: AsyncEngine, feed: ChangeFeed | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        feed: ChangeFeed | None = None,
+        outbox_written: Callable[[], None] | None = None,
+    ) -> None:
         self._engine = engine
         self._feed = feed
+        # Told (without waiting) after a tenant transaction that wrote outbox messages has
+        # committed: the worker is woken up instead of finding them at its next poll.
+        self._outbox_written = outbox_written
 
     @asynccontextmanager
     async def for_tenant(
@@ -249,6 +265,8 @@ class PostgresUnitOfWork:
                 yield tx
         finally:
             if tx is not None:
+                if tx.outbox_committed and self._outbox_written is not None:
+                    self._outbox_written()
                 await tx.announce()
 
     @asynccontextmanager

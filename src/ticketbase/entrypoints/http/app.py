@@ -14,7 +14,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from ticketbase.adapters.local.cache import CacheHub
+from ticketbase.adapters.local.realtime import RealtimeBroker
+from ticketbase.application.identity.check_session import CheckSession
 from ticketbase.application.ports.health import DatabaseHealth
+from ticketbase.application.ports.security import TokenService
 from ticketbase.entrypoints.container import cache_keepers, check_settings, make_container
 from ticketbase.entrypoints.http.attendees import AttendeeController, CheckInController
 from ticketbase.entrypoints.http.audit import AuditController
@@ -32,6 +36,12 @@ from ticketbase.entrypoints.http.orders import (
 )
 from ticketbase.entrypoints.http.organizations import OrganizationController
 from ticketbase.entrypoints.http.problems import document_problems, handle_exception
+from ticketbase.entrypoints.http.realtime import (
+    RealtimeHub,
+    RealtimePolicy,
+    realtime_socket,
+    realtime_without_upgrade,
+)
 from ticketbase.entrypoints.http.request_context import RequestContextMiddleware
 from ticketbase.entrypoints.http.response_cache import ResponseCache
 from ticketbase.entrypoints.http.users import UserController
@@ -69,12 +79,29 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             metrics.watch_pool(probe.pool_status)
         keepers = app.state["cache_keepers"] = await cache_keepers(container)
         await keepers.start()
+        realtime = app.state["realtime"] = RealtimeHub(
+            await container.get(TokenService),
+            await container.get(CheckSession),
+            await container.get(RealtimeBroker),
+            RealtimePolicy(
+                queue_size=settings.realtime_queue_size,
+                ping_interval=settings.realtime_ping_interval_seconds,
+                pong_timeout=settings.realtime_pong_timeout_seconds,
+                send_timeout=settings.realtime_send_timeout_seconds,
+                tick=min(1.0, settings.realtime_ping_interval_seconds / 2),
+            ),
+        )
+        (await container.get(CacheHub)).register(realtime)  # ended sessions close sockets
+        await realtime.start()
         context.responses = await container.get(ResponseCache)
         # What start-up built lives as long as the process: keep the cyclic collector from
         # walking it again and again under load.
         gc.freeze()
 
     async def on_shutdown(app: Litestar) -> None:
+        realtime = app.state.get("realtime")
+        if realtime is not None:
+            await realtime.stop()
         keepers = app.state.get("cache_keepers")
         if keepers is not None:
             await keepers.stop()
@@ -97,7 +124,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             HealthController,
         ],
     )
-    handlers: list[Any] = [api]
+    handlers: list[Any] = [api, realtime_socket, realtime_without_upgrade]
     if settings.docs_enabled:
         handlers.append(docs_router())
     if metrics is not None:

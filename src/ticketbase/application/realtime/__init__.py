@@ -1,0 +1,1 @@
+"""Real time: which announcements are pushed over ``GET /api/ws``, and to whom."""
