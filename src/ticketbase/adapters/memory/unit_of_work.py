@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
@@ -174,9 +174,19 @@ def _changed_in_events(
         old, new = before.get(organization_id, {}), after.get(organization_id, {})
         for key in old.keys() | new.keys():
             was, now = old.get(key), new.get(key)
-            if was != now:
+            if _unsold(was) != _unsold(now):
                 tags.update(event_tag(row.event_id) for row in (was, now) if row is not None)
     return tags
+
+
+def _unsold(row: _R | None) -> _R | None:
+    """The row without what sales move (``sold``/``held``, a code's ``uses``): like the
+    PostgreSQL inventory, a sale announces nothing (storefront_cache.py: the storefront's
+    availability is at most a second old by its own deadline)."""
+    if row is None:
+        return None
+    counters = {name: 0 for name in ("sold", "held", "uses") if hasattr(row, name)}
+    return replace(row, **counters) if counters else row
 
 
 class MemoryOrganizationRepository:

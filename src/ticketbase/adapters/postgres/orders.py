@@ -16,19 +16,23 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     Integer,
+    LargeBinary,
     RowMapping,
+    Text,
     Uuid,
     bindparam,
     column,
     exists,
     func,
-    insert,
     literal,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -42,7 +46,6 @@ from ticketbase.adapters.postgres.tables import (
     ticket_types,
 )
 from ticketbase.application.pagination import Page, PageRequest
-from ticketbase.application.ports.cache import event_tag
 from ticketbase.application.ports.orders import DueHold, HoldLine, OrderFilter, StoredAnswer
 from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
 from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
@@ -172,6 +175,42 @@ _NEXT_NUMBER = (
     )
     .returning(order_counters.c.last_number)
 )
+# The order and its lines in one statement (one round trip; built once): the lines come as
+# arrays, one per column, unnested in step. The foreign key from the lines to the order is
+# checked at the end of the statement, when the order row exists.
+_ORDER_COLUMNS = (
+    "organization_id, id, event_id, number, buyer_full_name, buyer_email, attendees, currency,"
+    " subtotal, discount, fees, tax, total, promo_code_id, access_token_hash, created_at,"
+    " status, expires_at, paid_at, payment_provider, payment_reference, refunded_amount,"
+    " refunded_at, cancelled_at, expired_at, late_payment_refunded_at, late_payment_reference,"
+    " version, updated_at"
+)
+_ITEM_ARRAYS = (
+    ("i_line", "integer", Integer),
+    ("i_ticket_type_id", "uuid", Uuid),
+    ("i_name", "text", Text),
+    ("i_quantity", "integer", Integer),
+    ("i_unit_price", "bigint", BigInteger),
+    ("i_discount", "bigint", BigInteger),
+    ("i_tax_rate", "integer", Integer),
+    ("i_tax", "bigint", BigInteger),
+    ("i_total", "bigint", BigInteger),
+)
+# Built once from the constants above, never from input.
+_PLACE_ORDER = text(
+    f"WITH placed AS (INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ("  # noqa: S608
+    + ", ".join(f":{c.strip()}" for c in _ORDER_COLUMNS.split(","))
+    + ") RETURNING organization_id, id) "
+    "INSERT INTO order_items (organization_id, order_id, line, ticket_type_id, name, quantity,"
+    " unit_price, discount, tax_rate, tax, total) "
+    "SELECT placed.organization_id, placed.id, i.* FROM placed, unnest("
+    + ", ".join(f"CAST(:{name} AS {sql}[])" for name, sql, _ in _ITEM_ARRAYS)
+    + ") AS i"
+).bindparams(
+    bindparam("attendees", type_=JSONB),
+    bindparam("access_token_hash", type_=LargeBinary),
+    *(bindparam(name, type_=ARRAY(kind)) for name, _, kind in _ITEM_ARRAYS),
+)
 _ORDER_BY_ID = select(orders).where(
     orders.c.organization_id == _ORG, orders.c.id == bindparam("p_id", type_=Uuid)
 )
@@ -215,7 +254,6 @@ class PostgresInventory:
         lines: Sequence[HoldLine],
         promo_code_id: PromoCodeId | None = None,
     ) -> None:
-        self._changes.add(event_tag(event_id))
         for index, ticket_type_id, quantity in _in_lock_order(lines):
             params = self._params(event_id, ticket_type_id, quantity)
             if await self._c.scalar(_HOLD_TYPE, params) is None:
@@ -243,13 +281,11 @@ class PostgresInventory:
         lines: Sequence[HoldLine],
         promo_code_id: PromoCodeId | None = None,
     ) -> None:
-        self._changes.add(event_tag(event_id))
         await self._move(event_id, lines, _RELEASE_TYPE, _RELEASE_EVENT, "release")
         if promo_code_id is not None:
             await self._c.execute(_UNUSE_CODE, self._params(event_id, promo_code_id, 0))
 
     async def confirm(self, event_id: EventId, lines: Sequence[HoldLine]) -> None:
-        self._changes.add(event_tag(event_id))
         await self._move(event_id, lines, _CONFIRM_TYPE, _CONFIRM_EVENT, "confirm")
 
     async def unsell(
@@ -258,7 +294,6 @@ class PostgresInventory:
         lines: Sequence[HoldLine],
         promo_code_id: PromoCodeId | None = None,
     ) -> None:
-        self._changes.add(event_tag(event_id))
         await self._move(event_id, lines, _UNSELL_TYPE, _UNSELL_EVENT, "unsell")
         if promo_code_id is not None:
             await self._c.execute(_UNUSE_CODE, self._params(event_id, promo_code_id, 0))
@@ -307,45 +342,37 @@ class PostgresOrderRepository:
         self._org = organization_id
 
     async def add(self, order: Order, access_token_hash: bytes) -> None:
+        lines = order.lines
         await self._c.execute(
-            insert(orders).values(
-                organization_id=self._org,
-                id=order.id,
-                event_id=order.event_id,
-                number=order.number.value,
-                buyer_full_name=order.buyer.full_name,
-                buyer_email=order.buyer.email.value,
-                attendees=[_attendee_json(a) for a in order.attendees],
-                currency=order.currency,
-                subtotal=order.totals.subtotal.amount,
-                discount=order.totals.discount.amount,
-                fees=order.totals.fees.amount,
-                tax=order.totals.tax.amount,
-                total=order.totals.total.amount,
-                promo_code_id=order.promo_code_id,
-                access_token_hash=access_token_hash,
-                created_at=order.created_at,
+            _PLACE_ORDER,
+            {
+                "organization_id": self._org,
+                "id": order.id,
+                "event_id": order.event_id,
+                "number": order.number.value,
+                "buyer_full_name": order.buyer.full_name,
+                "buyer_email": order.buyer.email.value,
+                "attendees": [_attendee_json(a) for a in order.attendees],
+                "currency": order.currency,
+                "subtotal": order.totals.subtotal.amount,
+                "discount": order.totals.discount.amount,
+                "fees": order.totals.fees.amount,
+                "tax": order.totals.tax.amount,
+                "total": order.totals.total.amount,
+                "promo_code_id": order.promo_code_id,
+                "access_token_hash": access_token_hash,
+                "created_at": order.created_at,
                 **_changing_columns(order),
-            )
-        )
-        await self._c.execute(
-            insert(order_items),
-            [
-                {
-                    "organization_id": self._org,
-                    "order_id": order.id,
-                    "line": index,
-                    "ticket_type_id": line.ticket_type_id,
-                    "name": line.name,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price.amount,
-                    "discount": line.discount.amount,
-                    "tax_rate": line.tax_rate,
-                    "tax": line.tax.amount,
-                    "total": line.total.amount,
-                }
-                for index, line in enumerate(order.lines)
-            ],
+                "i_line": list(range(len(lines))),
+                "i_ticket_type_id": [line.ticket_type_id for line in lines],
+                "i_name": [line.name for line in lines],
+                "i_quantity": [line.quantity for line in lines],
+                "i_unit_price": [line.unit_price.amount for line in lines],
+                "i_discount": [line.discount.amount for line in lines],
+                "i_tax_rate": [line.tax_rate for line in lines],
+                "i_tax": [line.tax.amount for line in lines],
+                "i_total": [line.total.amount for line in lines],
+            },
         )
 
     async def get(self, order_id: OrderId) -> Order | None:

@@ -5,8 +5,9 @@ ticket types and of their event and the ``uses`` of a promo code only with condi
 (one statement per row, no read-modify-write, no table lock); a refused one raises the domain's
 error and the caller leaves the transaction without committing. Rows are always taken in the same
 order — ticket types by id, then the event, then the promo code — so buyers of several types
-cannot deadlock one another. Every change records ``event_tag(event_id)``: the storefront's
-availability moves at the commit.
+cannot deadlock one another. A sale records no cache tag: at an on-sale every checkout would
+drop the storefront's cached event in every process (and notify them all); the storefront
+serves availability at most a second old instead (application/events/storefront_cache.py).
 """
 
 from __future__ import annotations
