@@ -20,12 +20,14 @@ from redis.asyncio import Redis
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ticketbase.adapters.content.sniffer import PuremagicSniffer
 from ticketbase.adapters.local.broadcast import BroadcastFeed
 from ticketbase.adapters.local.cache import CacheHub, TaggedCache
 from ticketbase.adapters.local.message_log import LogMessageHandler
 from ticketbase.adapters.local.probe import InProcessCacheProbe
 from ticketbase.adapters.local.rate_limiter import InProcessRateLimiter
 from ticketbase.adapters.local.realtime import RealtimeBroker
+from ticketbase.adapters.local.storage import LocalObjectStorage
 from ticketbase.adapters.mailbox import MailboxMailer, MailboxProbe
 from ticketbase.adapters.payments.offline import FreeGateway, ManualGateway
 from ticketbase.adapters.payments.stripe import StripeGateway
@@ -41,12 +43,24 @@ from ticketbase.adapters.redis import RedisProbe, create_redis
 from ticketbase.adapters.redis.change_feed import RedisChangeFeed
 from ticketbase.adapters.redis.rate_limiter import RedisRateLimiter
 from ticketbase.adapters.redis.realtime import RedisRealtimeBus
+from ticketbase.adapters.s3.storage import S3ObjectStorage, S3Settings
+from ticketbase.adapters.security.blob_tokens import HmacBlobTokens
 from ticketbase.adapters.security.buyer_tokens import HmacBuyerTokens
 from ticketbase.adapters.security.passwords import Argon2PasswordHasher
 from ticketbase.adapters.security.ticket_codes import Ed25519TicketSigner, TicketSigningKeys
 from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
 from ticketbase.adapters.system import SystemClock, Uuid7Generator
+from ticketbase.application.assets.complete_upload import CompleteAssetUpload
+from ticketbase.application.assets.delete_asset import DeleteAsset
+from ticketbase.application.assets.get_asset import GetAsset
+from ticketbase.application.assets.list_assets import ListAssets
+from ticketbase.application.assets.policy import AssetPolicy, FixedStorageQuota
+from ticketbase.application.assets.receive_blob import ReceiveBlob
+from ticketbase.application.assets.request_upload import RequestAssetUpload
+from ticketbase.application.assets.reservations import Reservations
+from ticketbase.application.assets.serve_blob import ServeBlob
+from ticketbase.application.assets.upload_asset import UploadAsset
 from ticketbase.application.attendees.announcements import CHECKED_IN
 from ticketbase.application.attendees.check_in import CheckInAttendee
 from ticketbase.application.attendees.check_in_counts import GetCheckInCounts
@@ -147,6 +161,12 @@ from ticketbase.application.ports.mailer import Mailer
 from ticketbase.application.ports.payments import PaymentGateway, PaymentProvider
 from ticketbase.application.ports.realtime import RealtimeBus
 from ticketbase.application.ports.security import BuyerTokens, PasswordHasher, TokenService
+from ticketbase.application.ports.storage import (
+    BlobTokens,
+    ContentSniffer,
+    ObjectStorage,
+    StorageQuota,
+)
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.tickets import QrRenderer, TicketSigner
 from ticketbase.application.ports.unit_of_work import UnitOfWork
@@ -202,10 +222,25 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
         ) from error
 
 
+def asset_policy(settings: Settings) -> AssetPolicy:
+    try:
+        return AssetPolicy(
+            max_file_bytes=settings.asset_max_file_bytes,
+            upload_url_ttl=timedelta(seconds=settings.asset_upload_url_ttl_seconds),
+            download_url_ttl=timedelta(seconds=settings.asset_download_url_ttl_seconds),
+        )
+    except ValueError as error:
+        raise SettingsError(
+            f"TICKETBASE_ASSET_MAX_FILE_BYTES / _UPLOAD_URL_TTL_SECONDS / "
+            f"_DOWNLOAD_URL_TTL_SECONDS: {error}"
+        ) from error
+
+
 def check_settings(settings: Settings) -> None:
     """What can only be checked by parsing: called before serving, so a typo stops start-up
     instead of failing the first request."""
     settings.check_production()
+    asset_policy(settings)
     login_limits(settings)
     auth_route_limit(settings)
     delivery_policy(settings)
@@ -355,7 +390,11 @@ class InfrastructureProvider(Provider):
 
     @provide
     def probes(
-        self, settings: Settings, database: DatabaseHealth, redis: RedisHandle
+        self,
+        settings: Settings,
+        database: DatabaseHealth,
+        redis: RedisHandle,
+        storage: ObjectStorage,
     ) -> list[Probe]:
         cache: Probe = RedisProbe(redis.client) if redis.client else InProcessCacheProbe()
         mail: Probe = (
@@ -369,7 +408,7 @@ class InfrastructureProvider(Provider):
             if settings.smtp_host
             else MailboxProbe(settings.data_dir / "mailbox")
         )
-        return [database, cache, mail]
+        return [database, cache, mail, storage]
 
     @provide
     def clock(self) -> Clock:
@@ -617,6 +656,68 @@ class UseCaseProvider(Provider):
     delete_department = provide(DeleteDepartment)
 
 
+class AssetProvider(Provider):
+    """Object storage (a folder by default, S3 when configured) and the asset use cases."""
+
+    scope = Scope.APP
+
+    @provide
+    async def object_storage(
+        self, settings: Settings, tokens: BlobTokens, clock: Clock
+    ) -> AsyncIterator[ObjectStorage]:
+        if settings.storage_backend == "local":
+            yield LocalObjectStorage(
+                settings.data_dir / "assets", tokens, clock, settings.public_url
+            )
+            return
+        try:
+            s3 = S3Settings(
+                bucket=settings.s3_bucket,
+                endpoint_url=settings.s3_endpoint_url,
+                region=settings.s3_region,
+                access_key_id=settings.s3_access_key_id,
+                secret_access_key=settings.s3_secret_access_key,
+                path_style=settings.s3_path_style,
+                create_bucket=settings.s3_create_bucket,
+            )
+        except ValueError as error:
+            raise SettingsError(f"TICKETBASE_S3_*: {error}") from error
+        storage = await S3ObjectStorage(s3, clock).open()
+        yield storage
+        await storage.aclose()
+
+    @provide
+    def blob_tokens(self, settings: Settings) -> BlobTokens:
+        if not settings.jwt_secret:
+            raise SettingsError("TICKETBASE_JWT_SECRET is not set")
+        return HmacBlobTokens(settings.jwt_secret)
+
+    @provide
+    def sniffer(self) -> ContentSniffer:
+        return PuremagicSniffer()
+
+    @provide
+    def storage_quota(self, settings: Settings) -> StorageQuota:
+        try:
+            return FixedStorageQuota(settings.storage_quota_bytes)
+        except ValueError as error:
+            raise SettingsError(f"TICKETBASE_STORAGE_QUOTA_BYTES: {error}") from error
+
+    @provide
+    def policy(self, settings: Settings) -> AssetPolicy:
+        return asset_policy(settings)
+
+    reservations = provide(Reservations)
+    upload_asset = provide(UploadAsset, scope=Scope.REQUEST)
+    request_upload = provide(RequestAssetUpload, scope=Scope.REQUEST)
+    complete_upload = provide(CompleteAssetUpload, scope=Scope.REQUEST)
+    list_assets = provide(ListAssets, scope=Scope.REQUEST)
+    get_asset = provide(GetAsset, scope=Scope.REQUEST)
+    delete_asset = provide(DeleteAsset, scope=Scope.REQUEST)
+    serve_blob = provide(ServeBlob, scope=Scope.REQUEST)
+    receive_blob = provide(ReceiveBlob, scope=Scope.REQUEST)
+
+
 class HttpProvider(Provider):
     scope = Scope.REQUEST
 
@@ -677,6 +778,7 @@ def make_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
         InfrastructureProvider(),
         IdentityPolicyProvider(),
         UseCaseProvider(),
+        AssetProvider(),
         HttpProvider(),
         LitestarProvider(),
         *overrides,

@@ -75,6 +75,18 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str = "https://api.stripe.com"
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_bucket: str = "ticketbase-assets"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_path_style: bool = False
+    s3_create_bucket: bool = False
+    asset_max_file_bytes: int = 100 * 1024 * 1024
+    storage_quota_bytes: int = 1024 * 1024 * 1024
+    asset_upload_url_ttl_seconds: int = 900
+    asset_download_url_ttl_seconds: int = 300
     metrics_enabled: bool = True
     docs_enabled: bool = True
 

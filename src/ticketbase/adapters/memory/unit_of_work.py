@@ -18,6 +18,7 @@ from ticketbase.adapters.memory.accounts import (
     MemorySessionRepository,
     MemoryUserRepository,
 )
+from ticketbase.adapters.memory.assets import MemoryAssetRepository, MemoryStorageUsage
 from ticketbase.adapters.memory.attendees import MemoryAttendeeRepository
 from ticketbase.adapters.memory.departments import MemoryDepartmentRepository
 from ticketbase.adapters.memory.events import (
@@ -55,6 +56,7 @@ from ticketbase.application.ports.unit_of_work import (
     OneTimeToken,
     SessionStatus,
 )
+from ticketbase.domain.assets.asset import Asset
 from ticketbase.domain.events.event import Event
 from ticketbase.domain.events.promo_code import PromoCode
 from ticketbase.domain.events.ticket_type import TicketType
@@ -69,6 +71,7 @@ from ticketbase.domain.pages.page import Page as StorefrontPage
 from ticketbase.domain.pages.page import PageId, PageVersion
 from ticketbase.domain.shared.errors import Conflict, StaleVersion
 from ticketbase.domain.shared.ids import (
+    AssetId,
     AttendeeId,
     DepartmentId,
     EventId,
@@ -105,6 +108,8 @@ class MemoryState:
     attendees: dict[OrganizationId, dict[AttendeeId, Attendee]] = field(default_factory=dict)
     # The outbox messages whose email was accepted, and when.
     sent_mail: dict[OrganizationId, dict[UUID, datetime]] = field(default_factory=dict)
+    assets: dict[OrganizationId, dict[AssetId, Asset]] = field(default_factory=dict)
+    storage_used: dict[OrganizationId, int] = field(default_factory=dict)
     # Each Idempotency-Key with its answer and when it is forgotten.
     idempotency_keys: dict[OrganizationId, dict[str, tuple[StoredAnswer, datetime]]] = field(
         default_factory=dict
@@ -274,6 +279,8 @@ class MemoryTenantTransaction(_Transaction):
         self.idempotency_keys = MemoryIdempotencyKeys(self.state, organization_id)
         self.attendees = MemoryAttendeeRepository(self.state, organization_id)
         self.sent_mail = MemorySentMail(self.state, organization_id)
+        self.assets = MemoryAssetRepository(self.state, organization_id)
+        self.storage_usage = MemoryStorageUsage(self.state, organization_id)
         self.pages = MemoryPageRepository(self.state, organization_id)
 
 

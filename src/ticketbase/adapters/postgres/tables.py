@@ -359,3 +359,25 @@ page_versions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", Uuid),
 )
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("filename", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("object_key", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_by", Uuid),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True)),
+)
+
+organization_storage = Table(
+    "organization_storage",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("used_bytes", BigInteger, nullable=False),
+)

@@ -22,6 +22,7 @@ from ticketbase.adapters.postgres.accounts import (
     PostgresSessionRepository,
     PostgresUserRepository,
 )
+from ticketbase.adapters.postgres.assets import PostgresAssetRepository, PostgresStorageUsage
 from ticketbase.adapters.postgres.attendees import PostgresAttendeeRepository
 from ticketbase.adapters.postgres.audit import PostgresAuditLog
 from ticketbase.adapters.postgres.constraint_errors import as_domain_error
@@ -164,6 +165,8 @@ class PostgresTenantTransaction(_Transaction):
         self.idempotency_keys = PostgresIdempotencyKeys(connection, organization_id)
         self.attendees = PostgresAttendeeRepository(connection, organization_id)
         self.sent_mail = PostgresSentMail(connection, organization_id)
+        self.assets = PostgresAssetRepository(connection, organization_id)
+        self.storage_usage = PostgresStorageUsage(connection, organization_id)
         self.pages = PostgresPageRepository(connection, organization_id, self.changes)
 
 

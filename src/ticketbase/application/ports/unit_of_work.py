@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.application.ports.assets import AssetRepository, StorageUsage
 from ticketbase.application.ports.attendees import AttendeeRepository
 from ticketbase.application.ports.audit import AuditLog, SecurityEventLog
 from ticketbase.application.ports.events import (
@@ -293,6 +294,12 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def sent_mail(self) -> SentMail: ...
+
+    @property
+    def assets(self) -> AssetRepository: ...
+
+    @property
+    def storage_usage(self) -> StorageUsage: ...
 
     @property
     def pages(self) -> PageRepository: ...

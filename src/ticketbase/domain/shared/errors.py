@@ -81,3 +81,15 @@ class PaymentRequired(DomainError):
     """The payment was refused (a declined card): nothing changed, the buyer may try again."""
 
     code = "payment_required"
+
+
+class TooLarge(DomainError):
+    """More bytes than a limit allows (a file over the maximum, a quota used up): HTTP 413."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    """Content of a type this operation refuses (HTTP 415)."""
+
+    code = "unsupported_media_type"

@@ -20,6 +20,7 @@ from ticketbase.application.identity.check_session import CheckSession
 from ticketbase.application.ports.health import DatabaseHealth
 from ticketbase.application.ports.security import TokenService
 from ticketbase.entrypoints.container import cache_keepers, check_settings, make_container
+from ticketbase.entrypoints.http.assets import AssetController, BlobController
 from ticketbase.entrypoints.http.attendees import AttendeeController, CheckInController
 from ticketbase.entrypoints.http.audit import AuditController
 from ticketbase.entrypoints.http.authentication import AuthController
@@ -121,6 +122,8 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             AttendeeController,
             CheckInController,
             AuditController,
+            AssetController,
+            BlobController,
             HealthController,
         ],
     )

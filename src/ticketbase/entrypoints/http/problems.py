@@ -41,7 +41,9 @@ from ticketbase.domain.shared.errors import (
     PermissionDenied,
     RateLimited,
     RuleViolated,
+    TooLarge,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 from ticketbase.entrypoints.http.request_context import request_id_of
 
@@ -56,6 +58,8 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int, str]] = [
     (Unauthenticated, 401, "Unauthenticated"),
     (RateLimited, 429, "Too many requests"),
     (PaymentRequired, 402, "Payment required"),
+    (TooLarge, 413, "Payload too large"),
+    (UnsupportedMediaType, 415, "Unsupported media type"),
 ]
 
 _HTTP_CODES = {
