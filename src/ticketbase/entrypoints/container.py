@@ -149,6 +149,15 @@ from ticketbase.application.orders.send_confirmation import (
     SendOrderConfirmation,
     message_id_domain,
 )
+from ticketbase.application.pages.create_page import CreatePage
+from ticketbase.application.pages.get_page import GetPage
+from ticketbase.application.pages.get_page_version import GetPageVersion
+from ticketbase.application.pages.get_public_page import GetPublicPage, PublicPageCache
+from ticketbase.application.pages.list_page_versions import ListPageVersions
+from ticketbase.application.pages.list_pages import ListPages
+from ticketbase.application.pages.publish_page import PublishPage
+from ticketbase.application.pages.restore_page_version import RestorePageVersion
+from ticketbase.application.pages.update_page import UpdatePage
 from ticketbase.application.outbox.deliver_outbox import (
     DeliverOutbox,
     DeliveryPolicy,
@@ -718,6 +727,27 @@ class AssetProvider(Provider):
     receive_blob = provide(ReceiveBlob, scope=Scope.REQUEST)
 
 
+class PagesProvider(Provider):
+    """Storefront pages: the staff use cases per request; the storefront's read (APP scope)
+    keeps its cache of published pages for the process's life."""
+
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def public_page_cache(self, hub: CacheHub) -> PublicPageCache:
+        return TaggedCache(hub, max_entries=20_000)
+
+    get_public_page = provide(GetPublicPage, scope=Scope.APP)
+    list_pages = provide(ListPages)
+    get_page = provide(GetPage)
+    create_page = provide(CreatePage)
+    update_page = provide(UpdatePage)
+    publish_page = provide(PublishPage)
+    list_page_versions = provide(ListPageVersions)
+    get_page_version = provide(GetPageVersion)
+    restore_page_version = provide(RestorePageVersion)
+
+
 class HttpProvider(Provider):
     scope = Scope.REQUEST
 
@@ -778,6 +808,7 @@ def make_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
         InfrastructureProvider(),
         IdentityPolicyProvider(),
         UseCaseProvider(),
+        PagesProvider(),
         AssetProvider(),
         HttpProvider(),
         LitestarProvider(),

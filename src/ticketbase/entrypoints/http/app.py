@@ -36,6 +36,7 @@ from ticketbase.entrypoints.http.orders import (
     TicketKeysController,
 )
 from ticketbase.entrypoints.http.organizations import OrganizationController
+from ticketbase.entrypoints.http.pages import PageController
 from ticketbase.entrypoints.http.problems import document_problems, handle_exception
 from ticketbase.entrypoints.http.realtime import (
     RealtimeHub,
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             UserController,
             DepartmentController,
             EventController,
+            PageController,
             OrderController,
             PaymentWebhookController,
             TicketKeysController,
