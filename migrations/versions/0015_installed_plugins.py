@@ -43,7 +43,6 @@ UPGRADE = [
         status text NOT NULL,
         status_detail text,
         requires jsonb NOT NULL DEFAULT '[]'::jsonb,
-        row_version integer NOT NULL DEFAULT 1 CHECK (row_version >= 1),
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL,
         PRIMARY KEY (organization_id, plugin_id)

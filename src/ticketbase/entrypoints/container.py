@@ -12,10 +12,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 import structlog
-from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
+from dishka import (
+    AsyncContainer,
+    Provider,
+    Scope,
+    decorate,
+    from_context,
+    make_async_container,
+    provide,
+)
 from dishka.integrations.litestar import LitestarProvider
 from litestar import Request
+from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,6 +41,14 @@ from ticketbase.adapters.local.storage import LocalObjectStorage
 from ticketbase.adapters.mailbox import MailboxMailer, MailboxProbe
 from ticketbase.adapters.payments.offline import FreeGateway, ManualGateway
 from ticketbase.adapters.payments.stripe import StripeGateway
+from ticketbase.adapters.plugins.circuit_breaker import CircuitBreaker
+from ticketbase.adapters.plugins.config_schema import JsonSchemaConfigValidator
+from ticketbase.adapters.plugins.http_gateway import GatewayLimits, HttpPluginGateway
+from ticketbase.adapters.plugins.metrics import PrometheusPluginUsage
+from ticketbase.adapters.plugins.probe import PluginServerProbe
+from ticketbase.adapters.plugins.service_token import ServiceTokens
+from ticketbase.adapters.plugins.unconfigured import UnconfiguredPluginGateway
+from ticketbase.adapters.plugins.versions import PackagingVersionRules
 from ticketbase.adapters.postgres import migrations
 from ticketbase.adapters.postgres.change_feed import PostgresChangeFeed
 from ticketbase.adapters.postgres.embedded import EmbeddedPostgres
@@ -163,11 +181,28 @@ from ticketbase.application.outbox.deliver_outbox import (
     DeliveryPolicy,
     MessageHandlers,
 )
+from ticketbase.application.plugins.access import PLUGIN_INSTALL, PLUGIN_UNINSTALL
+from ticketbase.application.plugins.activate_plugin import ActivatePlugin
+from ticketbase.application.plugins.configure_plugin import ConfigurePlugin
+from ticketbase.application.plugins.install_plugin import InstallPlugin
+from ticketbase.application.plugins.list_catalog import ListPluginCatalog
+from ticketbase.application.plugins.list_installed import ListInstalledPlugins
+from ticketbase.application.plugins.provisioning import CompleteInstall, CompleteUninstall
+from ticketbase.application.plugins.proxy import ProxyToPluginServer
+from ticketbase.application.plugins.record_status import RecordPluginStatus, WebhookPolicy
+from ticketbase.application.plugins.uninstall_plugin import UninstallPlugin
 from ticketbase.application.ports.cache import ChangeFeed
 from ticketbase.application.ports.health import DatabaseHealth, Probe
 from ticketbase.application.ports.limits import Rate, RateLimiter
 from ticketbase.application.ports.mailer import Mailer
+from ticketbase.application.ports.outbox import MessageHandler
 from ticketbase.application.ports.payments import PaymentGateway, PaymentProvider
+from ticketbase.application.ports.plugins import (
+    ConfigValidator,
+    PluginGateway,
+    PluginUsage,
+    VersionRules,
+)
 from ticketbase.application.ports.realtime import RealtimeBus
 from ticketbase.application.ports.security import BuyerTokens, PasswordHasher, TokenService
 from ticketbase.application.ports.storage import (
@@ -245,6 +280,23 @@ def asset_policy(settings: Settings) -> AssetPolicy:
         ) from error
 
 
+def gateway_limits(settings: Settings) -> GatewayLimits:
+    if settings.plugin_server_url and not settings.plugin_server_secret:
+        raise SettingsError("TICKETBASE_PLUGIN_SERVER_SECRET is not set (the service token)")
+    try:
+        return GatewayLimits(
+            connect_timeout=settings.plugin_server_connect_timeout_seconds,
+            read_timeout=settings.plugin_server_read_timeout_seconds,
+            max_response_bytes=settings.plugin_server_max_response_bytes,
+            max_attempts=settings.plugin_server_max_attempts,
+        )
+    except ValueError as error:
+        raise SettingsError(
+            "TICKETBASE_PLUGIN_SERVER_CONNECT_TIMEOUT_SECONDS / _READ_TIMEOUT_SECONDS / "
+            f"_MAX_RESPONSE_BYTES / _MAX_ATTEMPTS: {error}"
+        ) from error
+
+
 def check_settings(settings: Settings) -> None:
     """What can only be checked by parsing: called before serving, so a typo stops start-up
     instead of failing the first request."""
@@ -253,6 +305,7 @@ def check_settings(settings: Settings) -> None:
     login_limits(settings)
     auth_route_limit(settings)
     delivery_policy(settings)
+    gateway_limits(settings)
 
 
 @contextmanager
@@ -748,6 +801,88 @@ class PagesProvider(Provider):
     restore_page_version = provide(RestorePageVersion)
 
 
+class PluginProvider(Provider):
+    """The plugin server: one shared httpx client for the app's life, the gateway (or the
+    unconfigured one when ``TICKETBASE_PLUGIN_SERVER_URL`` is unset), its probe and the worker's
+    handlers joined to the others, the rule books and the plugin use cases."""
+
+    scope = Scope.APP
+
+    @provide
+    def plugin_usage_metrics(self, settings: Settings) -> PrometheusPluginUsage:
+        return PrometheusPluginUsage(max_tenants=settings.plugin_metrics_max_tenants)
+
+    @provide
+    def plugin_usage(self, metrics: PrometheusPluginUsage) -> PluginUsage:
+        return metrics
+
+    @provide
+    async def plugin_gateway(
+        self, settings: Settings, usage: PluginUsage
+    ) -> AsyncIterator[PluginGateway]:
+        if not settings.plugin_server_url:
+            yield UnconfiguredPluginGateway()
+            return
+        limits = gateway_limits(settings)
+        client = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            follow_redirects=False,
+        )
+        try:
+            yield HttpPluginGateway(
+                settings.plugin_server_url,
+                ServiceTokens(settings.plugin_server_secret or ""),
+                client,
+                usage,
+                limits=limits,
+                breaker=CircuitBreaker(
+                    failure_threshold=settings.plugin_server_failure_threshold,
+                    open_seconds=settings.plugin_server_open_seconds,
+                ),
+            )
+        finally:
+            await client.aclose()
+
+    @decorate
+    def with_plugin_server_probe(self, probes: list[Probe], gateway: PluginGateway) -> list[Probe]:
+        return [*probes, PluginServerProbe(gateway)]
+
+    @decorate
+    def with_plugin_handlers(
+        self, handlers: MessageHandlers, uow: UnitOfWork, gateway: PluginGateway, clock: Clock
+    ) -> MessageHandlers:
+        mine: dict[str, MessageHandler] = {
+            PLUGIN_INSTALL: CompleteInstall(uow, gateway, clock),
+            PLUGIN_UNINSTALL: CompleteUninstall(uow, gateway),
+        }
+        theirs = {topic: handlers.for_topic(topic) for topic in handlers.topics}
+        return MessageHandlers({k: v for k, v in theirs.items() if v is not None} | mine)
+
+    @provide
+    def config_validator(self) -> ConfigValidator:
+        return JsonSchemaConfigValidator()
+
+    @provide
+    def version_rules(self) -> VersionRules:
+        return PackagingVersionRules()
+
+    @provide
+    def webhook_policy(self, settings: Settings) -> WebhookPolicy:
+        return WebhookPolicy(
+            secret=settings.plugin_server_secret if settings.plugin_server_url else None,
+            tolerance=timedelta(seconds=settings.plugin_webhook_tolerance_seconds),
+        )
+
+    list_catalog = provide(ListPluginCatalog, scope=Scope.REQUEST)
+    list_installed = provide(ListInstalledPlugins, scope=Scope.REQUEST)
+    install = provide(InstallPlugin, scope=Scope.REQUEST)
+    uninstall = provide(UninstallPlugin, scope=Scope.REQUEST)
+    configure = provide(ConfigurePlugin, scope=Scope.REQUEST)
+    activate = provide(ActivatePlugin, scope=Scope.REQUEST)
+    proxy = provide(ProxyToPluginServer, scope=Scope.REQUEST)
+    record_status = provide(RecordPluginStatus, scope=Scope.REQUEST)
+
+
 class HttpProvider(Provider):
     scope = Scope.REQUEST
 
@@ -802,12 +937,18 @@ async def cache_keepers(container: AsyncContainer) -> CacheKeepers:
     return CacheKeepers(feed, await container.get(WatchEndedSessions))
 
 
+async def extra_metrics(container: AsyncContainer) -> list[CollectorRegistry]:
+    """Registries that ``/metrics`` renders next to the HTTP metrics (the plugin usage)."""
+    return [(await container.get(PrometheusPluginUsage)).registry]
+
+
 def make_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
     """The single place adapters are chosen; tests pass providers with ``override=True``."""
     return make_async_container(
         InfrastructureProvider(),
         IdentityPolicyProvider(),
         UseCaseProvider(),
+        PluginProvider(),
         PagesProvider(),
         AssetProvider(),
         HttpProvider(),

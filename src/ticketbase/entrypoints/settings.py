@@ -87,6 +87,16 @@ class Settings:
     storage_quota_bytes: int = 1024 * 1024 * 1024
     asset_upload_url_ttl_seconds: int = 900
     asset_download_url_ttl_seconds: int = 300
+    plugin_server_url: str | None = None
+    plugin_server_secret: str | None = None
+    plugin_server_connect_timeout_seconds: float = 2.0
+    plugin_server_read_timeout_seconds: float = 10.0
+    plugin_server_max_response_bytes: int = 10 * 1024 * 1024
+    plugin_server_max_attempts: int = 3
+    plugin_server_failure_threshold: int = 5
+    plugin_server_open_seconds: float = 30.0
+    plugin_webhook_tolerance_seconds: int = 300
+    plugin_metrics_max_tenants: int = 100
     metrics_enabled: bool = True
     docs_enabled: bool = True
 
@@ -131,6 +141,8 @@ class Settings:
             missing.append("TICKETBASE_REDIS_URL (in-process cache and limits need one worker)")
         if not self.ticket_signing_keys:
             missing.append("TICKETBASE_TICKET_SIGNING_KEYS (a generated key is for development)")
+        if self.plugin_server_url and len(self.plugin_server_secret or "") < 32:
+            missing.append("TICKETBASE_PLUGIN_SERVER_SECRET of at least 32 characters")
         if self.stripe_secret_key and not self.stripe_webhook_secret:
             missing.append("TICKETBASE_STRIPE_WEBHOOK_SECRET (card payments need their webhook)")
         if missing:

@@ -34,6 +34,7 @@ from ticketbase.adapters.memory.orders import (
 )
 from ticketbase.adapters.memory.outbox import MemoryOutboxDelivery, MemoryOutboxTable
 from ticketbase.adapters.memory.pages import MemoryPageRepository
+from ticketbase.adapters.memory.plugins import MemoryInstalledPlugins, MemoryPluginWebhookReceipts
 from ticketbase.adapters.memory.sent_mail import MemorySentMail
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
@@ -69,6 +70,7 @@ from ticketbase.domain.orders.attendee import Attendee
 from ticketbase.domain.orders.order import Order
 from ticketbase.domain.pages.page import Page as StorefrontPage
 from ticketbase.domain.pages.page import PageId, PageVersion
+from ticketbase.domain.plugins.installed_plugin import InstalledPlugin
 from ticketbase.domain.shared.errors import Conflict, StaleVersion
 from ticketbase.domain.shared.ids import (
     AssetId,
@@ -110,6 +112,13 @@ class MemoryState:
     sent_mail: dict[OrganizationId, dict[UUID, datetime]] = field(default_factory=dict)
     assets: dict[OrganizationId, dict[AssetId, Asset]] = field(default_factory=dict)
     storage_used: dict[OrganizationId, int] = field(default_factory=dict)
+    installed_plugins: dict[OrganizationId, dict[str, InstalledPlugin]] = field(
+        default_factory=dict
+    )
+    # The status webhook bodies' digests with when each is forgotten.
+    plugin_webhook_receipts: dict[OrganizationId, dict[bytes, datetime]] = field(
+        default_factory=dict
+    )
     # Each Idempotency-Key with its answer and when it is forgotten.
     idempotency_keys: dict[OrganizationId, dict[str, tuple[StoredAnswer, datetime]]] = field(
         default_factory=dict
@@ -279,6 +288,8 @@ class MemoryTenantTransaction(_Transaction):
         self.idempotency_keys = MemoryIdempotencyKeys(self.state, organization_id)
         self.attendees = MemoryAttendeeRepository(self.state, organization_id)
         self.sent_mail = MemorySentMail(self.state, organization_id)
+        self.installed_plugins = MemoryInstalledPlugins(self.state, organization_id)
+        self.plugin_webhook_receipts = MemoryPluginWebhookReceipts(self.state, organization_id)
         self.assets = MemoryAssetRepository(self.state, organization_id)
         self.storage_usage = MemoryStorageUsage(self.state, organization_id)
         self.pages = MemoryPageRepository(self.state, organization_id)

@@ -381,3 +381,26 @@ organization_storage = Table(
     Column("organization_id", Uuid, primary_key=True),
     Column("used_bytes", BigInteger, nullable=False),
 )
+
+installed_plugins = Table(
+    "installed_plugins",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("plugin_id", Text, primary_key=True),
+    Column("version", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("config", JSONB, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("status_detail", Text),
+    Column("requires", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+plugin_webhook_receipts = Table(
+    "plugin_webhook_receipts",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("digest", LargeBinary, primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)

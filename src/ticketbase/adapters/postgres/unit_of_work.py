@@ -45,6 +45,10 @@ from ticketbase.adapters.postgres.organizations import (
 )
 from ticketbase.adapters.postgres.outbox import PostgresOutbox, PostgresOutboxDelivery
 from ticketbase.adapters.postgres.pages import PostgresPageRepository
+from ticketbase.adapters.postgres.plugins import (
+    PostgresInstalledPlugins,
+    PostgresPluginWebhookReceipts,
+)
 from ticketbase.adapters.postgres.sent_mail import PostgresSentMail
 from ticketbase.adapters.postgres.tables import sessions
 from ticketbase.application.pagination import Page, PageRequest
@@ -165,6 +169,8 @@ class PostgresTenantTransaction(_Transaction):
         self.idempotency_keys = PostgresIdempotencyKeys(connection, organization_id)
         self.attendees = PostgresAttendeeRepository(connection, organization_id)
         self.sent_mail = PostgresSentMail(connection, organization_id)
+        self.installed_plugins = PostgresInstalledPlugins(connection, organization_id)
+        self.plugin_webhook_receipts = PostgresPluginWebhookReceipts(connection, organization_id)
         self.assets = PostgresAssetRepository(connection, organization_id)
         self.storage_usage = PostgresStorageUsage(connection, organization_id)
         self.pages = PostgresPageRepository(connection, organization_id, self.changes)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from ticketbase.application.ports.errors import (
@@ -27,7 +28,7 @@ from ticketbase.application.ports.errors import (
     DependencyTimedOut,
     DependencyUnavailable,
 )
-from ticketbase.domain.plugins.installed_plugin import Json, Requirement
+from ticketbase.domain.plugins.installed_plugin import InstalledPlugin, Json, Requirement
 from ticketbase.domain.shared.ids import OrganizationId, UserId
 
 PLUGIN_SERVER = "plugin_server"
@@ -157,4 +158,34 @@ class PluginUsage(Protocol):
         failed: bool,
     ) -> None:
         """One call to the plugin server (the metrics keep label sets bounded)."""
+        ...
+
+
+class InstalledPluginRepository(Protocol):
+    """The current tenant's installed plugins (a handful per tenant: read whole)."""
+
+    async def all(self, *, lock: bool = False) -> list[InstalledPlugin]:
+        """Every one, by plugin id. ``lock`` holds them until the transaction ends, so two
+        dependency checks (activate A, deactivate the B it needs) cannot both pass."""
+        ...
+
+    async def get(self, plugin_id: str, *, lock: bool = False) -> InstalledPlugin | None: ...
+
+    async def add(self, plugin: InstalledPlugin) -> None:
+        """Insert; ``PluginAlreadyInstalled`` when the tenant has it already."""
+        ...
+
+    async def save(self, plugin: InstalledPlugin) -> None:
+        """Write back; ``PluginNotFound`` when it is gone."""
+        ...
+
+    async def remove(self, plugin_id: str) -> bool: ...
+
+
+class PluginWebhookReceipts(Protocol):
+    """The status webhook bodies the current tenant accepted lately (replay protection)."""
+
+    async def remember(self, digest: bytes, now: datetime, expires_at: datetime) -> bool:
+        """Record ``digest`` until ``expires_at``; False when it is already recorded (a
+        replay). Forgets the tenant's receipts that expired before ``now`` on the way."""
         ...

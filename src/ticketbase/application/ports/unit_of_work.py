@@ -32,6 +32,7 @@ from ticketbase.application.ports.orders import (
 )
 from ticketbase.application.ports.outbox import Outbox, OutboxDelivery
 from ticketbase.application.ports.pages import PageRepository
+from ticketbase.application.ports.plugins import InstalledPluginRepository, PluginWebhookReceipts
 from ticketbase.application.ports.sent_mail import SentMail
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
@@ -303,6 +304,12 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def pages(self) -> PageRepository: ...
+
+    @property
+    def installed_plugins(self) -> InstalledPluginRepository: ...
+
+    @property
+    def plugin_webhook_receipts(self) -> PluginWebhookReceipts: ...
 
     @property
     def audit(self) -> AuditLog: ...

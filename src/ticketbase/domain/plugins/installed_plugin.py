@@ -115,7 +115,10 @@ class InstalledPlugin:
         return replace(self, status=Lifecycle.INSTALLED, updated_at=now)
 
     def reported(self, status: str, detail: str | None, now: datetime) -> InstalledPlugin:
-        """The plugin server's status for it (status webhook)."""
+        """The plugin server's status for it (status webhook). While TicketBase is installing
+        or uninstalling it, the worker owns the status: only the detail is kept."""
+        if self.busy:
+            return replace(self, status_detail=detail, updated_at=now)
         return replace(self, status=status, status_detail=detail, updated_at=now)
 
 

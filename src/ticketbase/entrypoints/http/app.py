@@ -19,7 +19,12 @@ from ticketbase.adapters.local.realtime import RealtimeBroker
 from ticketbase.application.identity.check_session import CheckSession
 from ticketbase.application.ports.health import DatabaseHealth
 from ticketbase.application.ports.security import TokenService
-from ticketbase.entrypoints.container import cache_keepers, check_settings, make_container
+from ticketbase.entrypoints.container import (
+    cache_keepers,
+    check_settings,
+    extra_metrics,
+    make_container,
+)
 from ticketbase.entrypoints.http.assets import AssetController, BlobController
 from ticketbase.entrypoints.http.attendees import AttendeeController, CheckInController
 from ticketbase.entrypoints.http.audit import AuditController
@@ -37,6 +42,11 @@ from ticketbase.entrypoints.http.orders import (
 )
 from ticketbase.entrypoints.http.organizations import OrganizationController
 from ticketbase.entrypoints.http.pages import PageController
+from ticketbase.entrypoints.http.plugins import (
+    PluginController,
+    PluginProxyController,
+    PluginWebhookController,
+)
 from ticketbase.entrypoints.http.problems import document_problems, handle_exception
 from ticketbase.entrypoints.http.realtime import (
     RealtimeHub,
@@ -79,6 +89,8 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
         await probe.assert_least_privilege()
         if metrics is not None:
             metrics.watch_pool(probe.pool_status)
+            for registry in await extra_metrics(container):
+                metrics.include(registry)
         keepers = app.state["cache_keepers"] = await cache_keepers(container)
         await keepers.start()
         realtime = app.state["realtime"] = RealtimeHub(
@@ -124,6 +136,9 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             AttendeeController,
             CheckInController,
             AuditController,
+            PluginController,
+            PluginProxyController,
+            PluginWebhookController,
             AssetController,
             BlobController,
             HealthController,

@@ -43,6 +43,7 @@ class HttpMetrics:
             registry=self.registry,
         )
         self._pool_reader: Callable[[], dict[str, int]] | None = None
+        self._included: list[CollectorRegistry] = []
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self._requests.labels(method, route, str(status)).inc()
@@ -54,8 +55,14 @@ class HttpMetrics:
     def watch_pool(self, reader: Callable[[], dict[str, int]]) -> None:
         self._pool_reader = reader
 
+    def include(self, registry: CollectorRegistry) -> None:
+        """Render another registry's metrics too (the plugin usage, owned by its adapter)."""
+        self._included.append(registry)
+
     def render(self) -> bytes:
         if self._pool_reader is not None:
             for state, value in self._pool_reader().items():
                 self._pool.labels(state).set(value)
-        return generate_latest(self.registry)
+        return generate_latest(self.registry) + b"".join(
+            generate_latest(registry) for registry in self._included
+        )

@@ -33,6 +33,7 @@ from litestar.params import ParameterKwarg
 
 from ticketbase.application.ports.errors import DependencyUnavailable
 from ticketbase.application.ports.mailer import MailDeliveryError
+from ticketbase.domain.plugins.errors import InvalidPluginConfig
 from ticketbase.domain.shared.errors import (
     Conflict,
     DomainError,
@@ -228,7 +229,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
 def _domain_problem(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
     for base, status, title in _DOMAIN_STATUS:
         if isinstance(exc, base):
-            errors = [FieldError(exc.field, exc.detail)] if exc.field else None
+            errors = _field_errors(exc)
             headers = None
             if isinstance(exc, RateLimited):
                 headers = {**exc.headers, "retry-after": str(exc.retry_after)}
@@ -239,6 +240,12 @@ def _domain_problem(request: Request[Any, Any, Any], exc: DomainError) -> Respon
             )
     log.error("unmapped_domain_error", error=type(exc).__name__)
     return problem_response(request, 422, exc.code, "Unprocessable content", exc.detail)
+
+
+def _field_errors(exc: DomainError) -> list[FieldError] | None:
+    if isinstance(exc, InvalidPluginConfig):  # every failing field of the configuration
+        return [FieldError(field, message) for field, message in exc.problems]
+    return [FieldError(exc.field, exc.detail)] if exc.field else None
 
 
 def field_path(message: str, at: str) -> str:
