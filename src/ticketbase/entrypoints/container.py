@@ -31,6 +31,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ticketbase.adapters.content.sniffer import PuremagicSniffer
+from ticketbase.adapters.jinja import JinjaEmailTemplates
 from ticketbase.adapters.local.broadcast import BroadcastFeed
 from ticketbase.adapters.local.cache import CacheHub, TaggedCache
 from ticketbase.adapters.local.message_log import LogMessageHandler
@@ -87,6 +88,13 @@ from ticketbase.application.attendees.list_attendees import ListAttendees
 from ticketbase.application.attendees.undo_check_in import UndoCheckIn
 from ticketbase.application.attendees.update_attendee import UpdateAttendee
 from ticketbase.application.context import Actor
+from ticketbase.application.email_templates.deliver_test_email import DeliverTestEmail
+from ticketbase.application.email_templates.get_email_template import GetEmailTemplate
+from ticketbase.application.email_templates.list_email_templates import ListEmailTemplates
+from ticketbase.application.email_templates.preview_email_template import PreviewEmailTemplate
+from ticketbase.application.email_templates.reset_email_template import ResetEmailTemplate
+from ticketbase.application.email_templates.save_email_template import SaveEmailTemplate
+from ticketbase.application.email_templates.send_test_email import TEST_EMAIL, SendTestEmail
 from ticketbase.application.events.announcements import TOPICS as ANNOUNCEMENT_TOPICS
 from ticketbase.application.events.archive_event import ArchiveEvent
 from ticketbase.application.events.cancel_event import CancelEvent
@@ -192,6 +200,7 @@ from ticketbase.application.plugins.proxy import ProxyToPluginServer
 from ticketbase.application.plugins.record_status import RecordPluginStatus, WebhookPolicy
 from ticketbase.application.plugins.uninstall_plugin import UninstallPlugin
 from ticketbase.application.ports.cache import ChangeFeed
+from ticketbase.application.ports.email_templates import EmailTemplates
 from ticketbase.application.ports.health import DatabaseHealth, Probe
 from ticketbase.application.ports.limits import Rate, RateLimiter
 from ticketbase.application.ports.mailer import Mailer
@@ -477,6 +486,10 @@ class InfrastructureProvider(Provider):
         return SystemClock()
 
     @provide
+    def email_templates(self) -> EmailTemplates:
+        return JinjaEmailTemplates()
+
+    @provide
     def message_handlers(
         self,
         settings: Settings,
@@ -485,6 +498,7 @@ class InfrastructureProvider(Provider):
         buyer_tokens: BuyerTokens,
         clock: Clock,
         gateways: PaymentGateways,
+        templates: EmailTemplates,
         realtime: RealtimeBus,
     ) -> MessageHandlers:
         """The outbox's handler of each topic. The announcements that ``GET /api/ws`` pushes
@@ -498,11 +512,19 @@ class InfrastructureProvider(Provider):
             buyer_tokens,
             clock,
             ConfirmationPolicy(settings.public_url, message_id_domain(settings.mail_from)),
+            templates,
+        )
+        test_email = DeliverTestEmail(
+            uow, mailer, templates, clock, message_id_domain(settings.mail_from)
         )
         return MessageHandlers(
             dict.fromkeys([*ANNOUNCEMENT_TOPICS.values(), *ORDER_TOPICS.values()], logged)
             | dict.fromkeys([*PUSHED_TOPICS, CHECKED_IN], pushed)
-            | {CONFIRMATION: confirmation, REFUND_PAYMENT: RefundPayment(gateways)}
+            | {
+                CONFIRMATION: confirmation,
+                REFUND_PAYMENT: RefundPayment(gateways),
+                TEST_EMAIL: test_email,
+            }
         )
 
     @provide
@@ -671,6 +693,12 @@ class UseCaseProvider(Provider):
     check_in_attendee = provide(CheckInAttendee)
     undo_check_in = provide(UndoCheckIn)
     get_check_in_counts = provide(GetCheckInCounts)
+    list_email_templates = provide(ListEmailTemplates)
+    get_email_template = provide(GetEmailTemplate)
+    save_email_template = provide(SaveEmailTemplate)
+    reset_email_template = provide(ResetEmailTemplate)
+    preview_email_template = provide(PreviewEmailTemplate)
+    send_test_email = provide(SendTestEmail)
 
     @provide
     def purge_ended_sessions(self, uow: UnitOfWork, clock: Clock) -> PurgeEndedSessions:

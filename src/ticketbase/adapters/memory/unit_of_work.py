@@ -21,6 +21,7 @@ from ticketbase.adapters.memory.accounts import (
 from ticketbase.adapters.memory.assets import MemoryAssetRepository, MemoryStorageUsage
 from ticketbase.adapters.memory.attendees import MemoryAttendeeRepository
 from ticketbase.adapters.memory.departments import MemoryDepartmentRepository
+from ticketbase.adapters.memory.email_templates import MemoryEmailTemplateRepository
 from ticketbase.adapters.memory.events import (
     MemoryEventRepository,
     MemoryPromoCodeRepository,
@@ -58,6 +59,7 @@ from ticketbase.application.ports.unit_of_work import (
     SessionStatus,
 )
 from ticketbase.domain.assets.asset import Asset
+from ticketbase.domain.email_templates.template import EmailKind, EmailTemplate
 from ticketbase.domain.events.event import Event
 from ticketbase.domain.events.promo_code import PromoCode
 from ticketbase.domain.events.ticket_type import TicketType
@@ -120,6 +122,9 @@ class MemoryState:
         default_factory=dict
     )
     # Each Idempotency-Key with its answer and when it is forgotten.
+    email_templates: dict[OrganizationId, dict[EmailKind, EmailTemplate]] = field(
+        default_factory=dict
+    )
     idempotency_keys: dict[OrganizationId, dict[str, tuple[StoredAnswer, datetime]]] = field(
         default_factory=dict
     )
@@ -279,6 +284,7 @@ class MemoryTenantTransaction(_Transaction):
         self.memberships = MemoryMembershipRepository(self.state, organization_id)
         self.audit = MemoryAuditLog(self, organization_id)
         self.outbox = MemoryOutbox(self, organization_id)
+        self.email_templates = MemoryEmailTemplateRepository(self.state, organization_id)
         self.departments = MemoryDepartmentRepository(self.state, organization_id)
         self.events = MemoryEventRepository(self.state, organization_id)
         self.ticket_types = MemoryTicketTypeRepository(self.state, organization_id)

@@ -311,6 +311,19 @@ order_counters = Table(
     Column("last_number", BigInteger, nullable=False),
 )
 
+email_templates = Table(
+    "email_templates",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", Uuid),
+)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,

@@ -27,6 +27,7 @@ from ticketbase.adapters.postgres.attendees import PostgresAttendeeRepository
 from ticketbase.adapters.postgres.audit import PostgresAuditLog
 from ticketbase.adapters.postgres.constraint_errors import as_domain_error
 from ticketbase.adapters.postgres.departments import PostgresDepartmentRepository
+from ticketbase.adapters.postgres.email_templates import PostgresEmailTemplateRepository
 from ticketbase.adapters.postgres.events import (
     PostgresEventRepository,
     PostgresPromoCodeRepository,
@@ -160,6 +161,7 @@ class PostgresTenantTransaction(_Transaction):
         self.memberships = PostgresMembershipRepository(connection, self.changes)
         self.audit = PostgresAuditLog(connection, organization_id)
         self.outbox = PostgresOutbox(connection, organization_id)
+        self.email_templates = PostgresEmailTemplateRepository(connection, organization_id)
         self.departments = PostgresDepartmentRepository(connection, organization_id)
         self.events = PostgresEventRepository(connection, organization_id, self.changes)
         self.ticket_types = PostgresTicketTypeRepository(connection, organization_id, self.changes)

@@ -10,18 +10,25 @@ from dataclasses import dataclass
 from ticketbase.application.context import Actor, RequestMeta
 from ticketbase.application.identity.account_emails import (
     LinkPolicy,
-    issue_link,
-    password_reset_email,
+    new_link,
+    password_reset_data,
+    store_link,
 )
 from ticketbase.application.identity.login_throttle import LoginThrottle
 from ticketbase.application.identity.opaque_tokens import hash_opaque_token
 from ticketbase.application.identity.register import SignedIn
 from ticketbase.application.identity.sessions import SessionIssuer
 from ticketbase.application.ports.audit import AuditEntry, SecurityEvent
+from ticketbase.application.ports.email_templates import (
+    EmailTemplates,
+    RenderedEmail,
+    TemplateData,
+)
 from ticketbase.application.ports.mailer import MailDeliveryError, Mailer
 from ticketbase.application.ports.security import PasswordHasher
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import AccountStores, TokenPurpose, UnitOfWork
+from ticketbase.domain.email_templates.template import EmailKind
 from ticketbase.domain.identity.membership import MembershipStatus
 from ticketbase.domain.identity.user import User, check_password_policy
 from ticketbase.domain.shared.errors import (
@@ -30,7 +37,7 @@ from ticketbase.domain.shared.errors import (
     Unauthenticated,
     inputs_named,
 )
-from ticketbase.domain.shared.ids import SessionId, UserId
+from ticketbase.domain.shared.ids import OrganizationId, SessionId, UserId
 from ticketbase.domain.shared.values import EmailAddress
 
 
@@ -80,8 +87,19 @@ class PasswordServices:
 
 
 class ForgotPassword:
-    def __init__(self, services: PasswordServices, mailer: Mailer, links: LinkPolicy) -> None:
+    """The reset email is worded by the account's organization when it has exactly one active
+    membership (its ``password_reset`` template), else by the default: a platform
+    administrator's, or a person's in several organizations (which one would it be?)."""
+
+    def __init__(
+        self,
+        services: PasswordServices,
+        mailer: Mailer,
+        links: LinkPolicy,
+        templates: EmailTemplates,
+    ) -> None:
         self._s, self._mailer, self._links = services, mailer, links
+        self._templates = templates
 
     async def __call__(self, email: str, meta: RequestMeta) -> None:
         try:
@@ -89,12 +107,26 @@ class ForgotPassword:
         except RuleViolated:
             return
         now = self._s.clock.now()
+        # Read first (and leave without a commit): who the account is and which organization
+        # words its email, so the tenant's template is read in a transaction of its own, never
+        # inside this one (a second connection held while the first waits).
         async with self._s.uow.system() as system:
             user = await system.users.by_email(address)
             if user is None:
                 return  # the same answer either way: nothing tells whether the email exists
-            link = await issue_link(
-                system, self._links, TokenPurpose.PASSWORD_RESET, user.id, None, now
+            active = [
+                m
+                for m in await system.memberships_of_user(user.id)
+                if m.status is MembershipStatus.ACTIVE
+            ]
+        tenant = active[0].organization_id if len(active) == 1 else None
+        link = new_link(self._links, TokenPurpose.PASSWORD_RESET)
+        rendered = await self._render(
+            tenant, password_reset_data(self._links, address.value, link.url)
+        )
+        async with self._s.uow.system() as system:
+            await store_link(
+                system, self._links, link, TokenPurpose.PASSWORD_RESET, user.id, None, now
             )
             await system.security_events.record(
                 SecurityEvent(
@@ -106,12 +138,19 @@ class ForgotPassword:
                 )
             )
             try:
-                await self._mailer.send(password_reset_email(address.value, link))
+                await self._mailer.send(rendered.to(address.value))
             except MailDeliveryError:
                 # Answer as for an unknown email (an error here would tell that the account
                 # exists); the link is rolled back and the user can simply ask again.
                 return
             await system.commit()
+
+    async def _render(self, tenant: OrganizationId | None, data: TemplateData) -> RenderedEmail:
+        if tenant is None:
+            return await self._templates.render_for(None, EmailKind.PASSWORD_RESET, data)
+        # The tenant's template and branding in a short read (left without a commit).
+        async with self._s.uow.for_tenant(tenant) as tx:
+            return await self._templates.render_for(tx, EmailKind.PASSWORD_RESET, data)
 
 
 class ResetPassword:

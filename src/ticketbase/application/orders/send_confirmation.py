@@ -15,6 +15,10 @@ worker delivers each at least once, so this handler makes a redelivery harmless 
    carries the same ``Message-ID``, on which receiving systems drop duplicates. A resend is
    another message, hence another id: it is delivered, as asked.
 
+The words are the organization's ``order_confirmation`` template (its override or the
+default, through ``EmailTemplates.render_for`` in the read transaction); an override that fails
+on this order's data falls back to the default rather than losing the email.
+
 What is not sent: a message whose order is gone (its tenant was deleted) is dropped (there is
 nothing to send, and retrying would only park it later), as is one whose order does not admit
 (pending, cancelled, expired, refunded in full: the confirmation would show void tickets).
@@ -29,16 +33,18 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.utils import parseaddr
 from uuid import UUID
 
-from ticketbase.application.orders.confirmation_email import TicketLinks, order_confirmation_email
+from ticketbase.application.orders.confirmation_email import TicketLinks, order_confirmation_data
+from ticketbase.application.ports.email_templates import EmailTemplates
 from ticketbase.application.ports.mailer import Mailer
 from ticketbase.application.ports.outbox import ClaimedMessage
 from ticketbase.application.ports.security import BuyerTokens
 from ticketbase.application.ports.system import Clock
 from ticketbase.application.ports.unit_of_work import UnitOfWork
+from ticketbase.domain.email_templates.template import EmailKind
 from ticketbase.domain.orders.order import OrderStatus
 from ticketbase.domain.shared.ids import OrderId
 
@@ -72,9 +78,10 @@ class SendOrderConfirmation:
         buyer_tokens: BuyerTokens,
         clock: Clock,
         policy: ConfirmationPolicy,
+        templates: EmailTemplates,
     ) -> None:
         self._uow, self._mailer, self._tokens = uow, mailer, buyer_tokens
-        self._clock, self._policy = clock, policy
+        self._clock, self._policy, self._templates = clock, policy, templates
 
     async def __call__(self, message: ClaimedMessage) -> None:
         order_id = _order_id(message)
@@ -97,26 +104,28 @@ class SendOrderConfirmation:
                 )
                 return
             event = await tx.events.get(order.event_id)
-            organization = await tx.organizations.get()
             tickets = await tx.attendees.of_order(order.id)
-        if event is None or organization is None:
-            log.warning("order_confirmation_without_event order_id=%s", order.id)
-            return
-        if len(tickets) != order.ticket_count:
-            # The payment issues every ticket in its transaction: a retry will not see more,
-            # and an email without them is worse than none. Fail loudly (it parks).
-            raise RuntimeError(
-                f"order {order.id} has {order.ticket_count} tickets but {len(tickets)} issued"
+            if event is None:
+                log.warning("order_confirmation_without_event order_id=%s", order.id)
+                return
+            if len(tickets) != order.ticket_count:
+                # The payment issues every ticket in its transaction: a retry will not see
+                # more, and an email without them is worse than none. Fail loudly (it parks).
+                raise RuntimeError(
+                    f"order {order.id} has {order.ticket_count} tickets but {len(tickets)} issued"
+                )
+            data = order_confirmation_data(
+                order=order,
+                event=event,
+                tickets=tickets,
+                links=TicketLinks(self._policy.public_url, self._tokens.for_order(order.id)),
             )
-        email = order_confirmation_email(
-            order=order,
-            event=event,
-            organization=organization,
-            tickets=tickets,
-            links=TicketLinks(self._policy.public_url, self._tokens.for_order(order.id)),
-        )
+            # The organization's own wording (or the default), read in this transaction.
+            rendered = await self._templates.render_for(tx, EmailKind.ORDER_CONFIRMATION, data)
         message_id = f"<{message.id}@{self._policy.message_id_domain}>"
-        await self._mailer.send(replace(email, headers=(("Message-ID", message_id),)))
+        await self._mailer.send(
+            rendered.to(order.buyer.email.value, headers=(("Message-ID", message_id),))
+        )
         async with self._uow.for_tenant(message.organization_id) as tx:
             await tx.sent_mail.record(message.id, self._clock.now())
             await tx.commit()

@@ -19,6 +19,7 @@ from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.assets import AssetRepository, StorageUsage
 from ticketbase.application.ports.attendees import AttendeeRepository
 from ticketbase.application.ports.audit import AuditLog, SecurityEventLog
+from ticketbase.application.ports.email_templates import EmailTemplateRepository
 from ticketbase.application.ports.events import (
     EventRepository,
     PromoCodeRepository,
@@ -316,6 +317,9 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def email_templates(self) -> EmailTemplateRepository: ...
 
 
 # --- the cross-tenant door -------------------------------------------------------------------

@@ -31,6 +31,7 @@ from ticketbase.entrypoints.http.audit import AuditController
 from ticketbase.entrypoints.http.authentication import AuthController
 from ticketbase.entrypoints.http.departments import DepartmentController
 from ticketbase.entrypoints.http.docs import docs_router
+from ticketbase.entrypoints.http.email_templates import EmailTemplateController
 from ticketbase.entrypoints.http.events import EventController
 from ticketbase.entrypoints.http.health import HealthController, metrics_handler
 from ticketbase.entrypoints.http.metrics import HttpMetrics
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             OrganizationController,
             UserController,
             DepartmentController,
+            EmailTemplateController,
             EventController,
             PageController,
             OrderController,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from ticketbase.adapters.jinja import JinjaEmailTemplates
 from ticketbase.adapters.local.cache import TaggedCache
 from ticketbase.adapters.local.rate_limiter import InProcessRateLimiter
 from ticketbase.adapters.memory.change_feed import MemoryChangeFeed
@@ -282,6 +283,7 @@ def kit(
     links = LinkPolicy(admin_app_url="https://admin.example.test/")
     issuer = SessionIssuer(tokens, clock, ids, SessionPolicy(refresh_token_ttl_seconds=REFRESH_TTL))
     services = PasswordServices(uow, hasher, clock, ids)
+    templates = JinjaEmailTemplates()
     return IdentityKit(
         uow=uow,
         clock=clock,
@@ -298,11 +300,11 @@ def kit(
         list_sessions=ListSessions(uow, clock),
         end_session=EndSession(uow, clock, ids),
         get_me=GetMe(uow, TaggedCache(feed.hub)),
-        forgot_password=ForgotPassword(services, mailer, links),
+        forgot_password=ForgotPassword(services, mailer, links, templates),
         reset_password=ResetPassword(services),
         accept_invitation=AcceptInvitation(services, issuer),
         change_password=ChangePassword(services, LoginThrottle(limiter, limits)),
-        create_user=CreateUser(uow, hasher, mailer, links, clock, ids),
+        create_user=CreateUser(uow, hasher, mailer, links, clock, ids, templates),
         update_user=UpdateUser(uow, clock, ids),
         deactivate_user=DeactivateUser(uow, clock, ids),
         list_users=ListUsers(uow),

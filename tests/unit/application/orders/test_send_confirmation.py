@@ -16,6 +16,7 @@ import pytest
 from tests.unit.application.conftest import MakeOrganization
 from tests.unit.application.identity.conftest import FakeMailer
 
+from ticketbase.adapters.jinja import JinjaEmailTemplates
 from ticketbase.adapters.memory.system import FixedClock, SequentialIds
 from ticketbase.adapters.memory.unit_of_work import MemoryUnitOfWork
 from ticketbase.adapters.security.buyer_tokens import HmacBuyerTokens
@@ -158,6 +159,7 @@ async def kit(
         HmacBuyerTokens(SECRET),
         clock,
         ConfirmationPolicy(PUBLIC_URL, message_id_domain("Acme <tickets@acme.example>")),
+        JinjaEmailTemplates(),
     )
     return Kit(uow, clock, ids, mailer, organization, send)
 
@@ -205,7 +207,7 @@ async def test_the_html_escapes_what_tenants_and_buyers_wrote(kit: Kit) -> None:
     assert "<script" not in email.html
     assert "<backstage>" not in email.html
     assert "<Blues>" not in email.html
-    escaped = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co"
+    escaped = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co"
     assert f"Hello {escaped}," in email.html  # the buyer
     assert f">{escaped}</h1>" in email.html  # the organization
     assert "VIP &lt;backstage&gt;" in email.html

@@ -11,10 +11,11 @@ from ticketbase.application.identity.account_emails import (
     LinkPolicy,
     account_created_email,
     added_email,
-    invitation_email,
+    invitation_data,
     issue_link,
 )
 from ticketbase.application.ports.audit import AuditEntry
+from ticketbase.application.ports.email_templates import EmailTemplates
 from ticketbase.application.ports.mailer import Mailer
 from ticketbase.application.ports.security import PasswordHasher
 from ticketbase.application.ports.system import Clock, IdGenerator
@@ -24,6 +25,7 @@ from ticketbase.application.ports.unit_of_work import (
     TokenPurpose,
     UnitOfWork,
 )
+from ticketbase.domain.email_templates.template import EmailKind
 from ticketbase.domain.identity.membership import Membership, MembershipStatus, check_assignment
 from ticketbase.domain.identity.permissions import Permission, Role
 from ticketbase.domain.identity.user import User, check_password_policy
@@ -55,9 +57,10 @@ class CreateUser:
         links: LinkPolicy,
         clock: Clock,
         ids: IdGenerator,
+        templates: EmailTemplates,
     ) -> None:
         self._uow, self._hasher, self._mailer, self._links = uow, hasher, mailer, links
-        self._clock, self._ids = clock, ids
+        self._clock, self._ids, self._templates = clock, ids, templates
 
     async def __call__(self, command: CreateUserCommand, actor: Actor) -> Member:
         organization_id = require(actor, Permission.USERS_MANAGE)
@@ -144,12 +147,14 @@ class CreateUser:
                     tx, self._links, TokenPurpose.INVITATION, user.id, organization_id, now
                 )
                 inviter = await tx.users.get(actor.user_id)
-                message = invitation_email(
+                data = invitation_data(
+                    self._links,
                     email.value,
-                    organization.name,
                     inviter.full_name if inviter else "A colleague",
                     link,
                 )
+                rendered = await self._templates.render_for(tx, EmailKind.USER_INVITATION, data)
+                message = rendered.to(email.value)
             elif existing:
                 message = added_email(email.value, organization.name)
             else:
