@@ -207,6 +207,48 @@ async def public_event(context: Context) -> Sequence[Request]:
     return [Request("GET", f"/api/events/{slug}", (("x-organization", "bench-shop"),))]
 
 
+def _landing_page() -> dict[str, object]:
+    """A storefront landing page as Puck saves one: a hero, 3 columns of 8 cards, a footer
+    (about 10 KB of JSON)."""
+    cards = {
+        f"columns-1:col-{c}": [
+            {
+                "type": "Card",
+                "props": {
+                    "id": f"card-{c}-{n}",
+                    "title": f"Concert {c}-{n}",
+                    "text": "An evening of music under the stars, with food and drinks.",
+                    "image": f"https://cdn.example.com/img/{c}-{n}.jpg",
+                },
+            }
+            for n in range(8)
+        ]
+        for c in range(3)
+    }
+    return {
+        "content": [
+            {"type": "Hero", "props": {"id": "hero-1", "title": "Summer season", "cta": "Buy"}},
+            {"type": "Columns", "props": {"id": "columns-1", "count": 3}},
+            {"type": "Footer", "props": {"id": "footer-1", "text": "(c) Bench Shop"}},
+        ],
+        "root": {"props": {"title": "Bench Shop", "theme": "light"}},
+        "zones": cards,
+    }
+
+
+async def public_page(context: Context) -> Sequence[Request]:
+    token = await _owner_token(context, "bench-pages")
+    auth = {"authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
+        body = {"slug": "home", "title": "Home", "data": _landing_page()}
+        created = await client.post("/api/pages", headers=auth, json=body)
+        created.raise_for_status()
+        page_id = created.json()["id"]
+        published = await client.post(f"/api/pages/{page_id}/publish", headers=auth)
+        published.raise_for_status()
+    return [Request("GET", "/api/pages/home", (("x-organization", "bench-pages"),))]
+
+
 async def staff_events(context: Context) -> Sequence[Request]:
     token = await _owner_token(context, "bench-staff")
     async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
@@ -293,6 +335,16 @@ SCENARIOS: tuple[Scenario, ...] = (
         ratio_goal=0.50,
         p99_goal_ms=50,
         note="GET /api/events/{slug} without a token (X-Organization); availability <= 1 s old",
+    ),
+    # Every storefront visit opens a page built in Puck.
+    Scenario(
+        "page",
+        API,
+        public_page,
+        baseline="bare",
+        ratio_goal=0.50,
+        p99_goal_ms=50,
+        note="GET /api/pages/{slug} without a token (X-Organization): a published page of ~10 KB",
     ),
     Scenario(
         "staff-events",
