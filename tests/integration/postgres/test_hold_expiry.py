@@ -449,3 +449,42 @@ async def test_the_freed_ticket_types_and_the_held_one_may_differ(on_postgres: S
     assert placed.order.ticket_count == 4
     assert [await shop.counts(t) for t in (a, b, c)] == [(0, 0), (0, 4), (0, 0)]
     assert await shop.event_held(event) == 4
+
+
+async def test_late_payments_racing_the_sweep_never_deadlock_nor_miscount(
+    on_postgres: Shop,
+) -> None:
+    """Card payments (the real RecordPayment) of orders past their hold arrive while two
+    sweepers expire those very orders: every order ends paid (its stock taken again if the
+    sweep released it first), nothing deadlocks, and the counts match the orders."""
+    from tests.unit.application.orders.test_pay_order import SIGNER
+
+    from ticketbase.application.orders.record_payment import ReceivedPayment, RecordPayment
+    from ticketbase.application.ports.payments import PaymentProvider
+
+    shop = on_postgres
+    event, [ticket_type] = await shop.on_sale(100)
+    placed = [await shop.buy(event, ticket_type, 1) for _ in range(12)]
+    late = FixedClock(shop.start + HOLD + timedelta(minutes=1))
+    record = RecordPayment(shop.uow, late, IDS, SIGNER)
+
+    async def pay_late(order: PlacedOrder) -> None:
+        await record(
+            ReceivedPayment(
+                shop.tenant,
+                order.order.id,
+                PaymentProvider.MANUAL,
+                f"pi_{order.order.id.hex[-12:]}",
+                order.order.total,
+            )
+        )
+
+    await asyncio.gather(
+        shop.sweep(at=HOLD + timedelta(minutes=1))(),
+        *(pay_late(p) for p in placed),
+        shop.sweep(at=HOLD + timedelta(minutes=1))(),
+    )
+    statuses = [await shop.status(p.order.id) for p in placed]
+    assert statuses == [OrderStatus.PAID] * len(placed)
+    assert await shop.counts(ticket_type) == (len(placed), 0)
+    assert await shop.event_held(event) == 0

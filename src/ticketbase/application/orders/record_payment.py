@@ -225,7 +225,9 @@ class RecordPayment:
 
 
 async def _order(tx: TenantTransaction, order_id: OrderId) -> Order:
-    order = await tx.orders.get(order_id)
+    """The order, locked first: the hold sweep and staff lock the order before the stock too,
+    so a payment racing them waits instead of deadlocking on the other row."""
+    order = await tx.orders.lock(order_id)
     if order is None:
         raise OrderNotFound("no such order")
     return order
