@@ -90,7 +90,8 @@ async def test_a_small_object_is_stored_read_and_deleted(storage: ObjectStorage)
     assert await storage.read_prefix(key, 8) == data[:8]
     assert await storage.read_prefix(key, 10_000) == data
     info = await storage.head(key)
-    assert info is not None and info.size == len(data)
+    assert info is not None
+    assert info.size == len(data)
     await storage.delete(key)
     assert await storage.head(key) is None
     await storage.delete(key)  # twice: nothing happens

@@ -7,7 +7,7 @@ goes wrong gives the reservation back with the row (``abandon``)."""
 
 from __future__ import annotations
 
-import structlog
+import logging
 
 from ticketbase.application.assets.policy import AssetPolicy
 from ticketbase.application.context import Actor
@@ -23,7 +23,7 @@ from ticketbase.domain.assets.asset import (
 )
 from ticketbase.domain.shared.ids import AssetId, OrganizationId
 
-log = structlog.get_logger()
+log = logging.getLogger(__name__)
 
 
 class Reservations:
@@ -115,4 +115,4 @@ class Reservations:
                     await tx.storage_usage.release(current.size)
                     await tx.commit()
         except Exception as error:
-            log.error("asset_abandon_failed", asset_id=str(asset.id), error=repr(error))
+            log.error("asset_abandon_failed asset_id=%s error=%r", asset.id, error)

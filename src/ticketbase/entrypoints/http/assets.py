@@ -264,7 +264,6 @@ class BlobController(Controller):
         summary="The bytes behind a signed download URL",
         description="Served with the asset's type, `nosniff` and a sandboxing CSP. A tampered,"
         " expired or PUT token → 403.",
-        media_type="application/octet-stream",
     )
     async def download(self, token: FromPath[str], use_case: FromDishka[ServeBlob]) -> Stream:
         blob = await use_case(token)
