@@ -149,11 +149,11 @@ class PluginController(Controller):
     )
     async def installed(
         self,
-        tenant_id: FromPath[UUID],
+        tenantId: FromPath[UUID],  # the name API.md gives it
         actor: FromDishka[Actor],
         use_case: FromDishka[ListInstalledPlugins],
     ) -> InstalledPluginsResponse:
-        plugins = await use_case(OrganizationId(tenant_id), actor)
+        plugins = await use_case(OrganizationId(tenantId), actor)
         return InstalledPluginsResponse(items=[installed_response(p) for p in plugins])
 
     @post(
@@ -167,11 +167,11 @@ class PluginController(Controller):
     )
     async def install(
         self,
-        plugin_id: FromPath[str],
+        pluginId: FromPath[str],  # the name API.md gives it
         actor: FromDishka[Actor],
         use_case: FromDishka[InstallPlugin],
     ) -> InstalledPluginResponse:
-        return installed_response(await use_case(plugin_id, actor))
+        return installed_response(await use_case(pluginId, actor))
 
     @delete(
         "/installed/{pluginId:str}",
@@ -184,11 +184,11 @@ class PluginController(Controller):
     )
     async def uninstall(
         self,
-        plugin_id: FromPath[str],
+        pluginId: FromPath[str],  # the name API.md gives it
         actor: FromDishka[Actor],
         use_case: FromDishka[UninstallPlugin],
     ) -> InstalledPluginResponse:
-        return installed_response(await use_case(plugin_id, actor))
+        return installed_response(await use_case(pluginId, actor))
 
     @put(
         "/configure/{pluginId:str}",
@@ -200,12 +200,12 @@ class PluginController(Controller):
     )
     async def configure(
         self,
-        plugin_id: FromPath[str],
+        pluginId: FromPath[str],  # the name API.md gives it
         data: JSONBody[ConfigurePluginRequest],
         actor: FromDishka[Actor],
         use_case: FromDishka[ConfigurePlugin],
     ) -> InstalledPluginResponse:
-        return installed_response(await use_case(plugin_id, data.config, actor))
+        return installed_response(await use_case(pluginId, data.config, actor))
 
     @post(
         "/activate/{pluginId:str}",
@@ -218,12 +218,12 @@ class PluginController(Controller):
     )
     async def activate(
         self,
-        plugin_id: FromPath[str],
+        pluginId: FromPath[str],  # the name API.md gives it
         data: JSONBody[ActivatePluginRequest],
         actor: FromDishka[Actor],
         use_case: FromDishka[ActivatePlugin],
     ) -> InstalledPluginResponse:
-        return installed_response(await use_case(plugin_id, data.active, actor))
+        return installed_response(await use_case(pluginId, data.active, actor))
 
 
 async def _any_body(request: Request[Any, Any, Any]) -> None:
