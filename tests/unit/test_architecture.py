@@ -250,6 +250,8 @@ CROSS_TENANT_CALLERS = frozenset(
         "ticketbase.application.outbox.deliver_outbox",  # the worker delivers every tenant's outbox
         # the worker finds every tenant's lapsed holds
         "ticketbase.application.orders.expire_holds",
+        # platform admins read any tenant's installed plugins (and learn it exists)
+        "ticketbase.application.plugins.list_installed",
     }
 )
 
