@@ -349,7 +349,10 @@ async def test_versions_are_listed_read_and_restored_with_history_kept(
     assert old.status_code == 200
     assert (old.json()["title"], old.json()["data"]) == ("Title 2", puck("Heading 2"))
     assert old.json()["createdBy"] == str(tenant.callers[(Role.OWNER, False)][0])
-    assert_problem(await client.get(f"{url}/9", headers=tenant.auth()), 404, "not_found")
+    for missing in ("9", "x", "1e3", "-1", "9" * 12):
+        assert_problem(
+            await client.get(f"{url}/{missing}", headers=tenant.auth()), 404, "not_found"
+        )
     # Restore version 2: a new version 6 equal to it; 3-5 stay in the history.
     assert_problem(
         await client.post(f"{url}/2/restore", headers=tenant.auth() | {"if-match": '"4"'}),

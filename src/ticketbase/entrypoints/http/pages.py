@@ -24,7 +24,8 @@ import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from ticketbase.application.context import Actor
 from ticketbase.application.identity.resolve_organization import ResolveOrganization
@@ -43,6 +44,7 @@ from ticketbase.application.pages.restore_page_version import (
 from ticketbase.application.pages.update_page import UpdatePage, UpdatePageCommand
 from ticketbase.application.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from ticketbase.application.ports.pages import PublishedPage
+from ticketbase.domain.pages.errors import PageVersionNotFound
 from ticketbase.domain.pages.page import (
     MAX_SEO_DESCRIPTION_LENGTH,
     MAX_SEO_IMAGE_LENGTH,
@@ -224,6 +226,12 @@ def _version_wire(v: PageVersion | PageVersionSummary) -> PageVersionResponse:
     return response
 
 
+def _number(version: str) -> int:
+    if not (version.isascii() and version.isdigit() and len(version) <= 9):
+        raise PageVersionNotFound("the page has no such version")
+    return int(version)
+
+
 def _encode_before(number: int | None) -> str | None:
     if number is None:
         return None
@@ -261,7 +269,12 @@ def _public_answer(request: Request[Any, Any, Any], found: PublishedPage) -> Res
 # --- the controller ----------------------------------------------------------------------------
 
 PAGE_PATH = "/{id:uuid}"
-VERSION_PATH = "/{id:uuid}/versions/{version:int}"
+# ``{version}`` is read as text and parsed here: a path that names no version number is simply
+# a version that does not exist (404), never a malformed request.
+VERSION_PATH = "/{id:uuid}/versions/{version:str}"
+VersionNumber = Annotated[
+    str, PathParameter(description="A version number (1, 2, ...)", examples=[Example(value="3")])
+]
 PUBLIC = (
     "Without a bearer token: the published version of the page at this slug on the storefront "
     "named by `X-Organization` or the Host (a draft page answers 404), with an `ETag`; "
@@ -384,11 +397,11 @@ class PageController(Controller):
     async def get_page_version(
         self,
         id: FromPath[UUID],
-        version: FromPath[int],
+        version: VersionNumber,
         actor: FromDishka[Actor],
         use_case: FromDishka[GetPageVersion],
     ) -> PageVersionResponse:
-        return _version_wire(await use_case(PageId(id), version, actor))
+        return _version_wire(await use_case(PageId(id), _number(version), actor))
 
     @post(
         VERSION_PATH + "/restore",
@@ -399,12 +412,12 @@ class PageController(Controller):
     async def restore_page_version(
         self,
         id: FromPath[UUID],
-        version: FromPath[int],
+        version: VersionNumber,
         actor: FromDishka[Actor],
         use_case: FromDishka[RestorePageVersion],
         data: JSONBody[VersionRequest | None] = None,
         if_match: IfMatch = None,
     ) -> PageResponse:
         expected = expected_version(if_match, UNSET if data is None else data.version)
-        command = RestorePageVersionCommand(PageId(id), version, expected)
+        command = RestorePageVersionCommand(PageId(id), _number(version), expected)
         return _staff_page(await use_case(command, actor))
