@@ -55,6 +55,7 @@ FORBIDDEN = 4403
 NO_PONG = 4408
 TOO_SLOW = 1013
 GOING_AWAY = 1001
+GONE = 1006  # never sent: the peer left (or its socket failed), nothing is closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,8 +280,14 @@ class RealtimeHub:
             await self._send_until_closed(socket, connection)
         finally:
             self._remove(connection)
+            # Before the close frame: a receive still pending holds the close back.
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)
+        if connection.code != GONE:
+            # A client that stopped reading may not take the close frame either: bounded.
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(self._policy.send_timeout):
+                    await socket.close(connection.code or 1000, connection.reason)
         log.info("realtime_closed", code=connection.code, reason=connection.reason)
 
     async def _send_until_closed(
@@ -293,14 +300,7 @@ class RealtimeHub:
         except TimeoutError:
             connection.end(TOO_SLOW, "too_slow")
         except (WebSocketDisconnect, OSError, RuntimeError):
-            connection.end(1006, "gone")  # the peer went away: nothing to close
-            return
-        if connection.code in (1006,):
-            return
-        # A client that stopped reading may not take the close frame either: bounded.
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(self._policy.send_timeout):
-                await socket.close(connection.code or 1000, connection.reason)
+            connection.end(GONE, "gone")  # the peer went away: nothing to close
 
     @staticmethod
     async def _listen(socket: WebSocket[Any, Any, Any], connection: _Connection) -> None:
@@ -313,7 +313,7 @@ class RealtimeHub:
                 connection.heard()
         except (WebSocketDisconnect, OSError, RuntimeError):
             pass
-        connection.end(1006, "gone")
+        connection.end(GONE, "gone")
 
     def _add(self, connection: _Connection) -> None:
         actor = connection.actor
