@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from sqlalchemy.engine import URL
+from tests.fakes.plugin_server import DEFAULT_SECRET, FakePluginServer, manifest
 from tests.integration.http.openapi_support import openapi_document
 
 from ticketbase.entrypoints.http.app import create_app
@@ -57,7 +58,18 @@ schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 
 
 @pytest.fixture(scope="module")
-def served_app(database_url: URL, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Litestar]:
+def plugin_server() -> Iterator[FakePluginServer]:
+    fake = FakePluginServer()
+    fake.add(manifest("seating"), manifest("payments", "2.0.0"))
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def served_app(
+    database_url: URL, tmp_path_factory: pytest.TempPathFactory, plugin_server: FakePluginServer
+) -> Iterator[Litestar]:
     served = create_app(
         Settings(
             database_url=database_url.render_as_string(hide_password=False),
@@ -70,6 +82,9 @@ def served_app(database_url: URL, tmp_path_factory: pytest.TempPathFactory) -> I
             rate_limit_auth="100000/1m",
             rate_limit_login="100000/1m",
             rate_limit_login_ip="100000/1m",
+            # A plugin server that answers, so the plugin routes are checked (not 503).
+            plugin_server_url=plugin_server.url,
+            plugin_server_secret=DEFAULT_SECRET,
         )
     )
     try:

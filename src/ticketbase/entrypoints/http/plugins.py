@@ -43,6 +43,17 @@ UPSTREAM_PROBLEMS = {
     for status, text in _UPSTREAM.items()
 }
 
+# A plugin route answers what it answers: its own statuses pass through with its body.
+PLUGIN_ANSWERS = {
+    status: ResponseSpec(
+        None,
+        description=f"The plugin's answer ({status})",
+        media_type="*/*",
+        generate_examples=False,
+    )
+    for status in (201, 202, 204, 304)
+}
+
 
 class RequirementResponse(Wire):
     plugin_id: str
@@ -257,7 +268,8 @@ class PluginProxyController(Controller):
             HttpMethod.DELETE,
         ],
         before_request=_any_body,
-        media_type="application/octet-stream",
+        media_type="*/*",  # whatever the plugin answers
+        status_code=200,
         summary="A plugin's own route, forwarded to the plugin server",
         description="Any member of an organization. Method, query, body (streamed, at most the"
         " API's body limit → 413) and safe headers (`Content-Type`, `Accept`, `If-None-Match`…;"
@@ -267,7 +279,7 @@ class PluginProxyController(Controller):
         " The answer streams back with its status and safe headers (never `Set-Cookie`); over"
         " the size limit → 502. Down or circuit open → 503 `plugin_server_unavailable`; slow →"
         " 504.",
-        responses=UPSTREAM_PROBLEMS,
+        responses=UPSTREAM_PROBLEMS | PLUGIN_ANSWERS,
     )
     async def proxy(
         self,
