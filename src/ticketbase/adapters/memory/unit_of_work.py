@@ -202,10 +202,11 @@ def _unsold(row: _R | None) -> _R | None:
     """The row without what sales move (``sold``/``held``, a code's ``uses``): like the
     PostgreSQL inventory, a sale announces nothing (storefront_cache.py: the storefront's
     availability is at most a second old by its own deadline)."""
-    if row is None:
-        return None
-    counters = {name: 0 for name in ("sold", "held", "uses") if hasattr(row, name)}
-    return replace(row, **counters) if counters else row
+    if isinstance(row, TicketType):
+        return replace(row, sold=0, held=0)
+    if isinstance(row, PromoCode):
+        return replace(row, uses=0)
+    return row
 
 
 class MemoryOrganizationRepository:
