@@ -28,7 +28,7 @@ from ticketbase.domain.identity.organization import Organization
 from ticketbase.entrypoints.container import make_container
 from ticketbase.entrypoints.settings import Settings
 
-from . import checkout
+from . import checkout, ws_fanout
 from .checkout import Check
 from .http1 import Request
 from .load import LoadResult
@@ -302,6 +302,39 @@ async def sql_oversold(context: Context) -> Sequence[Check]:
     return await checkout.oversold(_owner_dsn(context), checkout.SEEDED.sql)
 
 
+async def ws_fanout_setup(context: Context) -> Sequence[Request]:
+    token = await _owner_token(context, "bench-ws")
+    async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
+        await _published_event(client, token, "WS Bench", 40)
+        events = await client.get("/api/events", headers={"authorization": f"Bearer {token}"})
+        events.raise_for_status()
+        event = events.json()["items"][0]
+        read = await client.get(
+            f"/api/events/{event['id']}", headers={"authorization": f"Bearer {token}"}
+        )
+        read.raise_for_status()
+    ws_fanout.SEEDED.token = token
+    ws_fanout.SEEDED.slug = "bench-ws"
+    ws_fanout.SEEDED.event_id = event["id"]
+    ws_fanout.SEEDED.ticket_type_ids = [t["id"] for t in read.json()["ticketTypes"]]
+    return [Request("GET", "/health/ready")]  # only the server's probe: the load is direct
+
+
+async def ws_fanout_direct(
+    context: Context, warmup: float, duration: float, connections: int
+) -> LoadResult:
+    settings = context.settings
+    assert settings.database_url is not None
+    assert settings.jwt_secret is not None
+    env = ws_fanout.worker_env(
+        settings.database_url,
+        settings.migration_database_url,
+        settings.jwt_secret,
+        str(settings.data_dir),
+    )
+    return await ws_fanout.fan_out(context.base_url, env, warmup, duration)
+
+
 LOGIN_CONCURRENCY = 8
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -375,5 +408,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         p99_goal_ms=100,
         rate_goal=500,
         note="POST /api/orders, 1 ticket of one hot type (X-Organization)",
+    ),
+    # A rush seen live: every staff screen of the organization hears each new order.
+    Scenario(
+        "ws-fanout",
+        API,
+        ws_fanout_setup,
+        concurrency=ws_fanout.WS_CLIENTS,
+        direct=ws_fanout_direct,
+        note=f"GET /api/ws: {ws_fanout.WS_CLIENTS:,} sockets of one organization, "
+        f"{ws_fanout.RATE:g} checkouts/s (BENCH_WS_RATE), each order.created pushed to every "
+        "socket\nrequests/s = deliveries/s; latency = order committed -> received "
+        "(outbox, worker woken by the commit, PostgreSQL NOTIFY, fan-out)",
     ),
 )
