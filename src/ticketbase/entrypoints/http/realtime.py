@@ -7,9 +7,13 @@ a missing, wrong, expired or ended one — or a token without an organization �
 before the connection is accepted (the close code 4401 or 4403 becomes HTTP 403 on the
 handshake). A plain HTTP ``GET /api/ws`` answers 426.
 
-**Messages.** Text frames of JSON ``{id, type, organizationId, data, at}`` for the topics of
-``application/realtime/audience.py``, only of the token's organization and only those its
-permissions may read. Every ``TICKETBASE_REALTIME_PING_INTERVAL_SECONDS`` the server sends
+**Messages.** Text frames of JSON ``{id, type, organizationId, data, at}``, only of the token's
+organization and only those its permissions (after grants and revokes) may read:
+``order.created``, ``order.paid``, ``order.refunded`` need ``orders:read``;
+``attendee.checked_in`` needs ``orders:read`` or ``attendees:checkin``; ``event.published``
+needs ``events:read``; ``plugin.status_changed`` needs ``plugins:manage`` or
+``organization:read``. ``id`` is the same for a repeat (delivery is at least once). Every
+``TICKETBASE_REALTIME_PING_INTERVAL_SECONDS`` the server sends
 ``{"type": "ping", "at": …}``; a client that sends nothing (``{"type": "pong"}``, say) within
 ``TICKETBASE_REALTIME_PONG_TIMEOUT_SECONDS`` after it is closed with 4408.
 
