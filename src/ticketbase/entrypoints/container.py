@@ -66,6 +66,7 @@ from ticketbase.adapters.s3.storage import S3ObjectStorage, S3Settings
 from ticketbase.adapters.security.blob_tokens import HmacBlobTokens
 from ticketbase.adapters.security.buyer_tokens import HmacBuyerTokens
 from ticketbase.adapters.security.passwords import Argon2PasswordHasher
+from ticketbase.adapters.security.subject_hash import HmacSubjectHasher
 from ticketbase.adapters.security.ticket_codes import Ed25519TicketSigner, TicketSigningKeys
 from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
@@ -212,6 +213,7 @@ from ticketbase.application.ports.plugins import (
     PluginUsage,
     VersionRules,
 )
+from ticketbase.application.ports.privacy import SubjectHasher
 from ticketbase.application.ports.realtime import RealtimeBus
 from ticketbase.application.ports.security import BuyerTokens, PasswordHasher, TokenService
 from ticketbase.application.ports.storage import (
@@ -223,6 +225,8 @@ from ticketbase.application.ports.storage import (
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.tickets import QrRenderer, TicketSigner
 from ticketbase.application.ports.unit_of_work import UnitOfWork
+from ticketbase.application.privacy.erase_personal_data import ErasePersonalData
+from ticketbase.application.privacy.export_personal_data import ExportPersonalData
 from ticketbase.application.realtime.audience import TOPICS as PUSHED_TOPICS
 from ticketbase.application.realtime.push import PushToRealtime
 from ticketbase.entrypoints.http.auth import actor_from_request
@@ -829,6 +833,25 @@ class PagesProvider(Provider):
     restore_page_version = provide(RestorePageVersion)
 
 
+class PrivacyProvider(Provider):
+    """Privacy requests: the keyed hash naming a data subject (configured, or generated once
+    into the data dir in development) and the export and erasure use cases."""
+
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def subject_hasher(self, settings: Settings) -> SubjectHasher:
+        if not settings.privacy_hash_key:
+            return HmacSubjectHasher.development(settings.data_dir)
+        try:
+            return HmacSubjectHasher(settings.privacy_hash_key)
+        except ValueError as error:
+            raise SettingsError(f"invalid TICKETBASE_PRIVACY_HASH_KEY: {error}") from None
+
+    export_personal_data = provide(ExportPersonalData)
+    erase_personal_data = provide(ErasePersonalData)
+
+
 class PluginProvider(Provider):
     """The plugin server: one shared httpx client for the app's life, the gateway (or the
     unconfigured one when ``TICKETBASE_PLUGIN_SERVER_URL`` is unset), its probe and the worker's
@@ -979,6 +1002,7 @@ def make_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
         PluginProvider(),
         PagesProvider(),
         AssetProvider(),
+        PrivacyProvider(),
         HttpProvider(),
         LitestarProvider(),
         *overrides,

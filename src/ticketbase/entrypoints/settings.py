@@ -72,6 +72,7 @@ class Settings:
     realtime_pong_timeout_seconds: float = 20.0
     realtime_send_timeout_seconds: float = 10.0
     ticket_signing_keys: tuple[str, ...] = ()
+    privacy_hash_key: str | None = None
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str = "https://api.stripe.com"
@@ -141,6 +142,8 @@ class Settings:
             missing.append("TICKETBASE_REDIS_URL (in-process cache and limits need one worker)")
         if not self.ticket_signing_keys:
             missing.append("TICKETBASE_TICKET_SIGNING_KEYS (a generated key is for development)")
+        if len(self.privacy_hash_key or "") < 32:
+            missing.append("TICKETBASE_PRIVACY_HASH_KEY of at least 32 characters")
         if self.plugin_server_url and len(self.plugin_server_secret or "") < 32:
             missing.append("TICKETBASE_PLUGIN_SERVER_SECRET of at least 32 characters")
         if self.stripe_secret_key and not self.stripe_webhook_secret:

@@ -126,6 +126,7 @@ def production(**overrides: object) -> Settings:
         "smtp_host": "smtp.example.com",
         "workers": 1,
         "ticket_signing_keys": ("a-key",),
+        "privacy_hash_key": GOOD_SECRET,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -149,6 +150,8 @@ class TestCheckProduction:
             ({"workers": 2}, "TICKETBASE_REDIS_URL"),
             ({"smtp_host": None}, "TICKETBASE_SMTP_HOST"),
             ({"ticket_signing_keys": ()}, "TICKETBASE_TICKET_SIGNING_KEYS"),
+            ({"privacy_hash_key": None}, "TICKETBASE_PRIVACY_HASH_KEY"),
+            ({"privacy_hash_key": "k" * 31}, "TICKETBASE_PRIVACY_HASH_KEY of at least 32"),
             ({"stripe_secret_key": "sk_live_x"}, "TICKETBASE_STRIPE_WEBHOOK_SECRET"),
         ],
     )

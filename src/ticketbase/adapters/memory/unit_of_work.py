@@ -36,6 +36,7 @@ from ticketbase.adapters.memory.orders import (
 from ticketbase.adapters.memory.outbox import MemoryOutboxDelivery, MemoryOutboxTable
 from ticketbase.adapters.memory.pages import MemoryPageRepository
 from ticketbase.adapters.memory.plugins import MemoryInstalledPlugins, MemoryPluginWebhookReceipts
+from ticketbase.adapters.memory.privacy import MemoryPersonalData
 from ticketbase.adapters.memory.sent_mail import MemorySentMail
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
@@ -300,6 +301,7 @@ class MemoryTenantTransaction(_Transaction):
         self.assets = MemoryAssetRepository(self.state, organization_id)
         self.storage_usage = MemoryStorageUsage(self.state, organization_id)
         self.pages = MemoryPageRepository(self.state, organization_id)
+        self.personal_data = MemoryPersonalData(self.state, organization_id)
 
 
 class MemorySystemQueries(_Transaction):

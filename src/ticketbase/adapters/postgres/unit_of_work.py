@@ -50,6 +50,7 @@ from ticketbase.adapters.postgres.plugins import (
     PostgresInstalledPlugins,
     PostgresPluginWebhookReceipts,
 )
+from ticketbase.adapters.postgres.privacy import PostgresPersonalData
 from ticketbase.adapters.postgres.sent_mail import PostgresSentMail
 from ticketbase.adapters.postgres.tables import sessions
 from ticketbase.application.pagination import Page, PageRequest
@@ -175,6 +176,7 @@ class PostgresTenantTransaction(_Transaction):
         self.plugin_webhook_receipts = PostgresPluginWebhookReceipts(connection, organization_id)
         self.assets = PostgresAssetRepository(connection, organization_id)
         self.storage_usage = PostgresStorageUsage(connection, organization_id)
+        self.personal_data = PostgresPersonalData(connection, organization_id)
         self.pages = PostgresPageRepository(connection, organization_id, self.changes)
 
 

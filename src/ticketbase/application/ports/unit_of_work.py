@@ -34,6 +34,7 @@ from ticketbase.application.ports.orders import (
 from ticketbase.application.ports.outbox import Outbox, OutboxDelivery
 from ticketbase.application.ports.pages import PageRepository
 from ticketbase.application.ports.plugins import InstalledPluginRepository, PluginWebhookReceipts
+from ticketbase.application.ports.privacy import PersonalData
 from ticketbase.application.ports.sent_mail import SentMail
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
@@ -320,6 +321,9 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def email_templates(self) -> EmailTemplateRepository: ...
+
+    @property
+    def personal_data(self) -> PersonalData: ...
 
 
 # --- the cross-tenant door -------------------------------------------------------------------

@@ -48,6 +48,7 @@ from ticketbase.entrypoints.http.plugins import (
     PluginProxyController,
     PluginWebhookController,
 )
+from ticketbase.entrypoints.http.privacy import PrivacyController
 from ticketbase.entrypoints.http.problems import document_problems, handle_exception
 from ticketbase.entrypoints.http.realtime import (
     RealtimeHub,
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             AttendeeController,
             CheckInController,
             AuditController,
+            PrivacyController,
             PluginController,
             PluginProxyController,
             PluginWebhookController,

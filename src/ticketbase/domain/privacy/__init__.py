@@ -1,0 +1,1 @@
+"""Privacy: what is left of a data subject once they are erased."""
