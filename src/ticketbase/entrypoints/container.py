@@ -71,6 +71,8 @@ from ticketbase.adapters.security.ticket_codes import Ed25519TicketSigner, Ticke
 from ticketbase.adapters.security.tokens import JwtTokenService
 from ticketbase.adapters.smtp import SmtpMailer, SmtpProbe
 from ticketbase.adapters.system import SystemClock, Uuid7Generator
+from ticketbase.application.analytics.get_event_analytics import GetEventAnalytics
+from ticketbase.application.analytics.get_sales_summary import GetSalesSummary
 from ticketbase.application.assets.complete_upload import CompleteAssetUpload
 from ticketbase.application.assets.delete_asset import DeleteAsset
 from ticketbase.application.assets.get_asset import GetAsset
@@ -683,6 +685,8 @@ class UseCaseProvider(Provider):
     update_user = provide(UpdateUser)
     deactivate_user = provide(DeactivateUser)
     list_audit_log = provide(ListAuditLog)
+    get_sales_summary = provide(GetSalesSummary)
+    get_event_analytics = provide(GetEventAnalytics)
     get_order = provide(GetOrder)
     pay_order = provide(PayOrder)
     get_ticket = provide(GetTicket)

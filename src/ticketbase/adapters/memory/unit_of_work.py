@@ -18,6 +18,7 @@ from ticketbase.adapters.memory.accounts import (
     MemorySessionRepository,
     MemoryUserRepository,
 )
+from ticketbase.adapters.memory.analytics import MemorySalesAnalytics
 from ticketbase.adapters.memory.assets import MemoryAssetRepository, MemoryStorageUsage
 from ticketbase.adapters.memory.attendees import MemoryAttendeeRepository
 from ticketbase.adapters.memory.departments import MemoryDepartmentRepository
@@ -295,6 +296,7 @@ class MemoryTenantTransaction(_Transaction):
         self.inventory = MemoryInventory(self.state, organization_id)
         self.idempotency_keys = MemoryIdempotencyKeys(self.state, organization_id)
         self.attendees = MemoryAttendeeRepository(self.state, organization_id)
+        self.analytics = MemorySalesAnalytics(self.state, organization_id)
         self.sent_mail = MemorySentMail(self.state, organization_id)
         self.installed_plugins = MemoryInstalledPlugins(self.state, organization_id)
         self.plugin_webhook_receipts = MemoryPluginWebhookReceipts(self.state, organization_id)

@@ -22,6 +22,7 @@ from ticketbase.adapters.postgres.accounts import (
     PostgresSessionRepository,
     PostgresUserRepository,
 )
+from ticketbase.adapters.postgres.analytics import PostgresSalesAnalytics
 from ticketbase.adapters.postgres.assets import PostgresAssetRepository, PostgresStorageUsage
 from ticketbase.adapters.postgres.attendees import PostgresAttendeeRepository
 from ticketbase.adapters.postgres.audit import PostgresAuditLog
@@ -171,6 +172,7 @@ class PostgresTenantTransaction(_Transaction):
         self.inventory = PostgresInventory(connection, organization_id, self.changes)
         self.idempotency_keys = PostgresIdempotencyKeys(connection, organization_id)
         self.attendees = PostgresAttendeeRepository(connection, organization_id)
+        self.analytics = PostgresSalesAnalytics(connection, organization_id)
         self.sent_mail = PostgresSentMail(connection, organization_id)
         self.installed_plugins = PostgresInstalledPlugins(connection, organization_id)
         self.plugin_webhook_receipts = PostgresPluginWebhookReceipts(connection, organization_id)

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from ticketbase.application.pagination import Page, PageRequest
+from ticketbase.application.ports.analytics import SalesAnalytics
 from ticketbase.application.ports.assets import AssetRepository, StorageUsage
 from ticketbase.application.ports.attendees import AttendeeRepository
 from ticketbase.application.ports.audit import AuditLog, SecurityEventLog
@@ -321,6 +322,9 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def email_templates(self) -> EmailTemplateRepository: ...
+
+    @property
+    def analytics(self) -> SalesAnalytics: ...
 
     @property
     def personal_data(self) -> PersonalData: ...

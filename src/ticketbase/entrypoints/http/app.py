@@ -25,6 +25,7 @@ from ticketbase.entrypoints.container import (
     extra_metrics,
     make_container,
 )
+from ticketbase.entrypoints.http.analytics import AnalyticsController
 from ticketbase.entrypoints.http.assets import AssetController, BlobController
 from ticketbase.entrypoints.http.attendees import AttendeeController, CheckInController
 from ticketbase.entrypoints.http.audit import AuditController
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             AttendeeController,
             CheckInController,
             AuditController,
+            AnalyticsController,
             PrivacyController,
             PluginController,
             PluginProxyController,
