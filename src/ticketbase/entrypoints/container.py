@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ticketbase.adapters.billing.manual import ManualBilling
 from ticketbase.adapters.content.sniffer import PuremagicSniffer
 from ticketbase.adapters.jinja import JinjaEmailTemplates
 from ticketbase.adapters.local.broadcast import BroadcastFeed
@@ -77,7 +78,7 @@ from ticketbase.application.assets.complete_upload import CompleteAssetUpload
 from ticketbase.application.assets.delete_asset import DeleteAsset
 from ticketbase.application.assets.get_asset import GetAsset
 from ticketbase.application.assets.list_assets import ListAssets
-from ticketbase.application.assets.policy import AssetPolicy, FixedStorageQuota
+from ticketbase.application.assets.policy import AssetPolicy
 from ticketbase.application.assets.receive_blob import ReceiveBlob
 from ticketbase.application.assets.request_upload import RequestAssetUpload
 from ticketbase.application.assets.reservations import Reservations
@@ -224,6 +225,7 @@ from ticketbase.application.ports.storage import (
     ObjectStorage,
     StorageQuota,
 )
+from ticketbase.application.ports.subscriptions import BillingGateway
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.tickets import QrRenderer, TicketSigner
 from ticketbase.application.ports.unit_of_work import UnitOfWork
@@ -231,7 +233,15 @@ from ticketbase.application.privacy.erase_personal_data import ErasePersonalData
 from ticketbase.application.privacy.export_personal_data import ExportPersonalData
 from ticketbase.application.realtime.audience import TOPICS as PUSHED_TOPICS
 from ticketbase.application.realtime.push import PushToRealtime
+from ticketbase.application.subscriptions.change_plan import ChangePlan
+from ticketbase.application.subscriptions.get_subscription import GetSubscription
+from ticketbase.application.subscriptions.get_usage import GetUsage
+from ticketbase.application.subscriptions.limits import MonthlyOrderAllowance
+from ticketbase.application.subscriptions.plans import CurrentPlans, PlanCache
+from ticketbase.application.subscriptions.storage_quota import PlanStorageQuota
+from ticketbase.domain.subscriptions.plan import PlanCatalog, PlanLimits, PlanName
 from ticketbase.entrypoints.http.auth import actor_from_request
+from ticketbase.entrypoints.http.organization_rate import OrganizationRateLimit
 from ticketbase.entrypoints.http.rate_limits import AuthRouteLimit
 from ticketbase.entrypoints.http.response_cache import ResponseCache
 from ticketbase.entrypoints.periodic import repeat
@@ -595,8 +605,9 @@ class InfrastructureProvider(Provider):
         ids: IdGenerator,
         buyer_tokens: BuyerTokens,
         numbers: OrderNumbers,
+        allowance: MonthlyOrderAllowance,
     ) -> Checkout:
-        return Checkout(uow, clock, ids, buyer_tokens, numbers)
+        return Checkout(uow, clock, ids, buyer_tokens, numbers, allowance)
 
     @provide
     def record_payment(
@@ -795,11 +806,8 @@ class AssetProvider(Provider):
         return PuremagicSniffer()
 
     @provide
-    def storage_quota(self, settings: Settings) -> StorageQuota:
-        try:
-            return FixedStorageQuota(settings.storage_quota_bytes)
-        except ValueError as error:
-            raise SettingsError(f"TICKETBASE_STORAGE_QUOTA_BYTES: {error}") from error
+    def storage_quota(self, plans: CurrentPlans) -> StorageQuota:
+        return PlanStorageQuota(plans)  # the plan's storage bytes
 
     @provide
     def policy(self, settings: Settings) -> AssetPolicy:
@@ -938,6 +946,52 @@ class PluginProvider(Provider):
     record_status = provide(RecordPluginStatus, scope=Scope.REQUEST)
 
 
+class SubscriptionProvider(Provider):
+    """Plans and their limits: the catalog from settings, the per-process plan cache and
+    monthly order allowance, billing, and the subscription use cases."""
+
+    scope = Scope.APP
+
+    @provide
+    def catalog(self, settings: Settings) -> PlanCatalog:
+        return plan_catalog(settings)
+
+    @provide
+    def plan_cache(self, hub: CacheHub) -> PlanCache:
+        return TaggedCache(hub)
+
+    current_plans = provide(CurrentPlans)
+    monthly_orders = provide(MonthlyOrderAllowance)  # one per process: it keeps the shares
+    organization_rate = provide(OrganizationRateLimit)
+
+    @provide
+    def billing(self) -> BillingGateway:
+        return ManualBilling()
+
+    get_subscription = provide(GetSubscription, scope=Scope.REQUEST)
+    change_plan = provide(ChangePlan, scope=Scope.REQUEST)
+    get_usage = provide(GetUsage, scope=Scope.REQUEST)
+
+
+def plan_catalog(settings: Settings) -> PlanCatalog:
+    """``TICKETBASE_PLAN_<PLAN>_<LIMIT>`` for every plan (``null``: unlimited)."""
+    limits = {}
+    for plan in PlanName:
+        try:
+            limits[plan] = PlanLimits(
+                seats=getattr(settings, f"plan_{plan.value}_seats"),
+                published_events=getattr(settings, f"plan_{plan.value}_published_events"),
+                orders_per_month=getattr(settings, f"plan_{plan.value}_orders_per_month"),
+                storage_bytes=getattr(settings, f"plan_{plan.value}_storage_bytes"),
+                api_requests_per_minute=getattr(
+                    settings, f"plan_{plan.value}_api_requests_per_minute"
+                ),
+            )
+        except ValueError as error:
+            raise SettingsError(f"TICKETBASE_PLAN_{plan.value.upper()}_*: {error}") from error
+    return PlanCatalog(limits)
+
+
 class HttpProvider(Provider):
     scope = Scope.REQUEST
 
@@ -947,8 +1001,12 @@ class HttpProvider(Provider):
         request: Request,  # type: ignore[type-arg]
         tokens: TokenService,
         check_session: CheckSession,
+        organization_rate: OrganizationRateLimit,
     ) -> Actor:
-        return await actor_from_request(request, tokens, check_session)
+        actor = await actor_from_request(request, tokens, check_session)
+        if actor.organization_id is not None:  # the plan's API rate (organization_rate.py)
+            await organization_rate.count(request.scope, actor.organization_id)
+        return actor
 
 
 class CacheKeepers:
@@ -1006,6 +1064,7 @@ def make_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
         PluginProvider(),
         PagesProvider(),
         AssetProvider(),
+        SubscriptionProvider(),
         PrivacyProvider(),
         HttpProvider(),
         LitestarProvider(),

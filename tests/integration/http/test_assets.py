@@ -184,7 +184,7 @@ async def test_a_file_over_the_limit_is_413_and_leaves_nothing(
 async def test_two_uploads_racing_for_the_last_bytes_of_the_quota_one_wins(
     make_app: AppFactory, settings: Settings
 ) -> None:
-    app = make_app(storage_quota_bytes=100_000)
+    app = make_app(plan_free_storage_bytes=100_000)
     async with running_app(app) as client:
         tenant = await new_tenant(app)
         for _ in range(3):  # presigned reservations, then streamed uploads, racing in pairs

@@ -39,6 +39,7 @@ from ticketbase.adapters.memory.pages import MemoryPageRepository
 from ticketbase.adapters.memory.plugins import MemoryInstalledPlugins, MemoryPluginWebhookReceipts
 from ticketbase.adapters.memory.privacy import MemoryPersonalData
 from ticketbase.adapters.memory.sent_mail import MemorySentMail
+from ticketbase.adapters.memory.subscriptions import MemorySubscriptionRepository
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.audit import AuditEntry, AuditFilter, SecurityEvent
 from ticketbase.application.ports.cache import (
@@ -51,6 +52,7 @@ from ticketbase.application.ports.cache import (
     page_tag,
     pages_tag,
     session_tag,
+    subscription_tag,
     user_tag,
 )
 from ticketbase.application.ports.orders import StoredAnswer
@@ -90,6 +92,7 @@ from ticketbase.domain.shared.ids import (
     UserId,
 )
 from ticketbase.domain.shared.values import Slug
+from ticketbase.domain.subscriptions.plan import Subscription
 
 
 @dataclass
@@ -134,6 +137,7 @@ class MemoryState:
     page_versions: dict[OrganizationId, dict[tuple[PageId, int], PageVersion]] = field(
         default_factory=dict
     )
+    subscriptions: dict[OrganizationId, Subscription] = field(default_factory=dict)
 
 
 class _Transaction:
@@ -176,6 +180,11 @@ def _changed_tags(before: MemoryState, after: MemoryState) -> set[str]:
         for page_id, page in pages.items():
             if old_pages.get(page_id) != page:
                 tags |= {page_tag(page_id), pages_tag(organization_id)}
+    tags |= {
+        subscription_tag(i)
+        for i, sub in after.subscriptions.items()
+        if before.subscriptions.get(i) != sub
+    }
     tags |= _changed_in_events(before.ticket_types, after.ticket_types)
     tags |= _changed_in_events(before.promo_codes, after.promo_codes)
     return tags
@@ -301,6 +310,7 @@ class MemoryTenantTransaction(_Transaction):
         self.installed_plugins = MemoryInstalledPlugins(self.state, organization_id)
         self.plugin_webhook_receipts = MemoryPluginWebhookReceipts(self.state, organization_id)
         self.assets = MemoryAssetRepository(self.state, organization_id)
+        self.subscriptions = MemorySubscriptionRepository(self.state, organization_id)
         self.storage_usage = MemoryStorageUsage(self.state, organization_id)
         self.pages = MemoryPageRepository(self.state, organization_id)
         self.personal_data = MemoryPersonalData(self.state, organization_id)

@@ -417,3 +417,16 @@ plugin_webhook_receipts = Table(
     Column("digest", LargeBinary, primary_key=True),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("organization_id", Uuid, primary_key=True),
+    Column("plan", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("billing_provider", Text, nullable=False),
+    Column("billing_reference", Text),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -53,6 +53,7 @@ from ticketbase.adapters.postgres.plugins import (
 )
 from ticketbase.adapters.postgres.privacy import PostgresPersonalData
 from ticketbase.adapters.postgres.sent_mail import PostgresSentMail
+from ticketbase.adapters.postgres.subscriptions import PostgresSubscriptionRepository
 from ticketbase.adapters.postgres.tables import sessions
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.cache import ChangeFeed
@@ -180,6 +181,9 @@ class PostgresTenantTransaction(_Transaction):
         self.storage_usage = PostgresStorageUsage(connection, organization_id)
         self.personal_data = PostgresPersonalData(connection, organization_id)
         self.pages = PostgresPageRepository(connection, organization_id, self.changes)
+        self.subscriptions = PostgresSubscriptionRepository(
+            connection, organization_id, self.changes
+        )
 
 
 class PostgresSystemLookups:

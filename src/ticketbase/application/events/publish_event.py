@@ -1,4 +1,7 @@
-"""Put a draft on the storefront, announcing it through the outbox in the same transaction."""
+"""Put a draft on the storefront, announcing it through the outbox in the same transaction.
+
+The plan's published events are counted under the organization's limit lock
+(subscriptions/limits.py), so two drafts racing for the last one cannot both go live."""
 
 from __future__ import annotations
 
@@ -11,9 +14,11 @@ from ticketbase.application.events.loading import load_event
 from ticketbase.application.ports.audit import AuditEntry
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import UnitOfWork
+from ticketbase.application.subscriptions.limits import check_published_event
 from ticketbase.domain.events.event import Event, EventStatus
 from ticketbase.domain.identity.permissions import Permission
 from ticketbase.domain.shared.ids import EventId
+from ticketbase.domain.subscriptions.plan import PlanCatalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +28,10 @@ class PublishEventCommand:
 
 
 class PublishEvent:
-    def __init__(self, uow: UnitOfWork, clock: Clock, ids: IdGenerator) -> None:
-        self._uow, self._clock, self._ids = uow, clock, ids
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, catalog: PlanCatalog
+    ) -> None:
+        self._uow, self._clock, self._ids, self._catalog = uow, clock, ids, catalog
 
     async def __call__(self, command: PublishEventCommand, actor: Actor) -> Event:
         """Publishing a published event changes nothing and announces nothing."""
@@ -33,6 +40,8 @@ class PublishEvent:
         async with self._uow.for_tenant(organization_id) as tx:
             event = await load_event(tx, command.event_id)
             status = event.status
+            if status is not EventStatus.PUBLISHED:
+                await check_published_event(tx, self._catalog, now)
             published = event.publish(
                 now=now,
                 ticket_types=await tx.ticket_types.of_event(event.id),

@@ -19,7 +19,12 @@ claim, then answers as a replay. A refused checkout stores nothing: its key stay
 ``PromoCodeUsedUp``) the checkout tries once more in a new transaction that first expires the
 event's pending orders past their hold (bounded, skipping locked ones; see
 ``expire_holds.free_lapsed_holds``), so a stopped worker never blocks sales. A checkout that
-finds its tickets pays nothing for this."""
+finds its tickets pays nothing for this.
+
+**The plan's orders per month** are admitted first in the transaction, before any row the
+other buyers contend for is locked, by the process's ``MonthlyOrderAllowance``
+(subscriptions/limits.py): nothing to count far from the limit, an index count now and then,
+a lock on the organization's subscription row only for its last orders of the month."""
 
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ from ticketbase.application.ports.orders import StoredAnswer
 from ticketbase.application.ports.security import BuyerTokens
 from ticketbase.application.ports.system import Clock, IdGenerator
 from ticketbase.application.ports.unit_of_work import TenantTransaction, UnitOfWork
+from ticketbase.application.subscriptions.limits import MonthlyOrderAllowance
 from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp, inputs_within
 from ticketbase.domain.events.event import EventStatus
 from ticketbase.domain.events.promo_code import PromoCode, normalise_code
@@ -113,11 +119,15 @@ class Checkout:
         ids: IdGenerator,
         buyer_tokens: BuyerTokens,
         numbers: OrderNumbers | None = None,
+        allowance: MonthlyOrderAllowance | None = None,
     ) -> None:
-        """``numbers``: the process's (the container passes its one); tests may leave it."""
+        """``numbers``: the process's (the container passes its one); tests may leave it.
+        ``allowance``: the process's monthly order allowance (the container passes its one);
+        without one, no monthly limit is applied."""
         self._uow, self._clock, self._ids = uow, clock, ids
         self._buyer_tokens = buyer_tokens
         self._numbers = numbers or OrderNumbers(uow, clock)
+        self._allowance = allowance
 
     async def __call__(self, command: CheckoutCommand) -> PlacedOrder:
         with inputs_within("buyer"):
@@ -125,16 +135,23 @@ class Checkout:
         attendees = tuple(_attendee(i, a) for i, a in enumerate(command.attendees))
         key = check_key(command.idempotency_key)
         now = self._clock.now()
+        monthly_limit = (
+            None
+            if self._allowance is None
+            else await self._allowance.limit_of(command.organization_id)
+        )
         # Before the transaction: see numbers.py (a refused checkout leaves a gap).
         sequence = await self._numbers.next(command.organization_id)
         try:
-            return await self._place(command, buyer, attendees, key, now, sequence)
+            return await self._place(command, buyer, attendees, key, now, sequence, monthly_limit)
         except (SoldOut, EventSoldOut, PromoCodeUsedUp) as refused:
             # --- Hold expiry: lapsed holds count as free (expire_holds.free_lapsed_holds) ------
             # Once more in a new transaction that first expires the event's lapsed holds. Not in
             # the refused one: it may hold ticket type rows already, and giving back rows below
             # them could deadlock; a savepoint would tax every checkout, this only the refused.
-            return await self._place(command, buyer, attendees, key, now, sequence, refused)
+            return await self._place(
+                command, buyer, attendees, key, now, sequence, monthly_limit, refused
+            )
 
     async def _place(
         self,
@@ -144,6 +161,7 @@ class Checkout:
         key: str | None,
         now: datetime,
         sequence: int,
+        monthly_limit: int | None,
         refused: DomainError | None = None,
     ) -> PlacedOrder:
         async with self._uow.for_tenant(command.organization_id) as tx:
@@ -154,6 +172,8 @@ class Checkout:
                 if answer is not None:
                     order = await _replay(tx, command, answer)
                     return PlacedOrder(order, self._buyer_tokens.for_order(order.id))
+            if self._allowance is not None:
+                await self._allowance.admit(tx, command.organization_id, monthly_limit, now)
             event = await tx.events.get(command.event_id)
             if event is None or event.status is not EventStatus.PUBLISHED:
                 raise EventNotFound("no such event")

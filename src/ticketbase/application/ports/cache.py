@@ -67,6 +67,11 @@ def pages_tag(organization_id: UUID) -> str:
     return f"pages:{organization_id}"
 
 
+def subscription_tag(organization_id: UUID) -> str:
+    """The organization's plan (its limits, its request rate)."""
+    return f"subscription:{organization_id}"
+
+
 # Carried by cached *absences* (an unknown host or slug): any organization created or changed
 # may be the one that was missing.
 ANY_ORGANIZATION = "organization:*"

@@ -37,6 +37,7 @@ from ticketbase.application.ports.pages import PageRepository
 from ticketbase.application.ports.plugins import InstalledPluginRepository, PluginWebhookReceipts
 from ticketbase.application.ports.privacy import PersonalData
 from ticketbase.application.ports.sent_mail import SentMail
+from ticketbase.application.ports.subscriptions import SubscriptionRepository
 from ticketbase.domain.identity.department import Department
 from ticketbase.domain.identity.membership import Membership, MembershipStatus
 from ticketbase.domain.identity.organization import Organization
@@ -304,6 +305,9 @@ class TenantTransaction(AccountStores, Protocol):
 
     @property
     def storage_usage(self) -> StorageUsage: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
 
     @property
     def pages(self) -> PageRepository: ...

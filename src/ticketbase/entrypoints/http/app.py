@@ -25,6 +25,7 @@ from ticketbase.entrypoints.container import (
     extra_metrics,
     make_container,
 )
+from ticketbase.entrypoints.http import organization_rate
 from ticketbase.entrypoints.http.analytics import AnalyticsController
 from ticketbase.entrypoints.http.assets import AssetController, BlobController
 from ticketbase.entrypoints.http.attendees import AttendeeController, CheckInController
@@ -59,6 +60,7 @@ from ticketbase.entrypoints.http.realtime import (
 )
 from ticketbase.entrypoints.http.request_context import RequestContextMiddleware
 from ticketbase.entrypoints.http.response_cache import ResponseCache
+from ticketbase.entrypoints.http.subscription import SubscriptionController
 from ticketbase.entrypoints.http.users import UserController
 from ticketbase.entrypoints.logging import configure_logging
 from ticketbase.entrypoints.settings import Settings
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
             PluginWebhookController,
             AssetController,
             BlobController,
+            SubscriptionController,
             HealthController,
         ],
     )
@@ -202,6 +205,7 @@ def create_app(settings: Settings | None = None, *overrides: Provider) -> Litest
     )
     document_problems(app)
     app.before_send.append(allow_header_fix(app))
+    app.before_send.append(organization_rate.add_headers)
     app.state["metrics"] = metrics
     setup_dishka(container, app)
     context = RequestContextMiddleware(app.asgi_handler, metrics)

@@ -46,6 +46,7 @@ from ticketbase.domain.shared.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from ticketbase.domain.subscriptions.plan import PlanLimitExceeded
 from ticketbase.entrypoints.http.request_context import request_id_of
 
 PROBLEM_JSON = "application/problem+json"
@@ -56,6 +57,8 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int, str]] = [
     (Conflict, 409, "Conflict"),
     (RuleViolated, 422, "Unprocessable content"),
     (PermissionDenied, 403, "Forbidden"),
+    # 403, not 402: checkout's 402 means a declined card (domain/subscriptions/plan.py).
+    (PlanLimitExceeded, 403, "Plan limit exceeded"),
     (Unauthenticated, 401, "Unauthenticated"),
     (RateLimited, 429, "Too many requests"),
     (PaymentRequired, 402, "Payment required"),
@@ -112,7 +115,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
 _DOCUMENTED = {
     400: "Malformed: the body is not JSON (or is missing), or a header cannot be parsed",
     401: "Missing, invalid or expired access token",
-    403: "Authenticated, but without the permission",
+    403: "Authenticated, but without the permission, or over a limit of the plan",
     404: "Not found (or another tenant's)",
     409: "Conflict: taken, stale version, or a rule about the current state",
     413: "Request body too large",

@@ -26,6 +26,7 @@ from ticketbase.domain.events.event import EventStatus
 from ticketbase.domain.identity.permissions import Role
 from ticketbase.domain.shared.errors import Conflict, RuleViolated
 from ticketbase.domain.shared.values import Money
+from ticketbase.domain.subscriptions.plan import PlanCatalog
 
 pytestmark = pytest.mark.anyio
 
@@ -62,7 +63,7 @@ def seed(uow: MemoryUnitOfWork, clock: FixedClock, ids: SequentialIds) -> SeedDe
         UpdateOrganization(uow, clock, ids),
         CreateEvent(uow, clock, ids),
         CreateTicketType(uow, clock, ids),
-        PublishEvent(uow, clock, ids),
+        PublishEvent(uow, clock, ids, PlanCatalog.unlimited()),
         EndSession(uow, clock, ids),
     )
 

@@ -48,6 +48,7 @@ from ticketbase.domain.identity.organization import Organization
 from ticketbase.domain.identity.permissions import Role
 from ticketbase.domain.shared.ids import EventId, OrganizationId, TicketTypeId
 from ticketbase.domain.shared.values import Money
+from ticketbase.domain.subscriptions.plan import PlanCatalog
 
 MakeMember = Callable[..., Actor]
 MakeOrganization = Callable[..., Awaitable[Organization]]
@@ -169,7 +170,7 @@ def kit(uow: MemoryUnitOfWork, clock: FixedClock, ids: SequentialIds) -> EventsK
         feed=feed,
         create_event=CreateEvent(uow, clock, ids),
         update_event=UpdateEvent(uow, clock, ids),
-        publish_event=PublishEvent(uow, clock, ids),
+        publish_event=PublishEvent(uow, clock, ids, PlanCatalog.unlimited()),
         cancel_event=CancelEvent(uow, clock, ids),
         archive_event=ArchiveEvent(uow, clock, ids),
         list_events=ListEvents(uow),

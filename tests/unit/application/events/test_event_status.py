@@ -28,6 +28,7 @@ from ticketbase.domain.events.event import EventStatus
 from ticketbase.domain.identity.organization import Organization
 from ticketbase.domain.shared.errors import StaleVersion
 from ticketbase.domain.shared.ids import OrganizationId
+from ticketbase.domain.subscriptions.plan import PlanCatalog
 
 pytestmark = pytest.mark.anyio
 
@@ -142,7 +143,7 @@ async def test_the_message_leaves_only_with_the_commit(
 ) -> None:
     event = await kit.event(owner)
     await kit.ticket_type(owner, event.id)
-    publish = PublishEvent(FailingCommit(kit.uow), kit.clock, kit.ids)  # type: ignore[arg-type]
+    publish = PublishEvent(FailingCommit(kit.uow), kit.clock, kit.ids, PlanCatalog.unlimited())  # type: ignore[arg-type]
     cancel = CancelEvent(FailingCommit(kit.uow), kit.clock, kit.ids)  # type: ignore[arg-type]
 
     with pytest.raises(ConnectionLost):

@@ -57,6 +57,7 @@ from ticketbase.domain.identity.user import User
 from ticketbase.domain.shared.errors import SessionEnded
 from ticketbase.domain.shared.ids import DepartmentId, OrganizationId, SessionId, UserId
 from ticketbase.domain.shared.values import EmailAddress
+from ticketbase.domain.subscriptions.plan import PlanCatalog
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "another long passphrase 42"
@@ -304,7 +305,9 @@ def kit(
         reset_password=ResetPassword(services),
         accept_invitation=AcceptInvitation(services, issuer),
         change_password=ChangePassword(services, LoginThrottle(limiter, limits)),
-        create_user=CreateUser(uow, hasher, mailer, links, clock, ids, templates),
+        create_user=CreateUser(
+            uow, hasher, mailer, links, clock, ids, templates, PlanCatalog.unlimited()
+        ),
         update_user=UpdateUser(uow, clock, ids),
         deactivate_user=DeactivateUser(uow, clock, ids),
         list_users=ListUsers(uow),

@@ -59,6 +59,7 @@ from ticketbase.domain.orders.quote import RequestedItem
 from ticketbase.domain.shared.errors import DomainError
 from ticketbase.domain.shared.ids import OrderId, SessionId, TicketTypeId, UserId
 from ticketbase.domain.shared.values import Money
+from ticketbase.domain.subscriptions.plan import PlanCatalog
 
 T = TypeVar("T")
 QUANTITIES = (4, 3)
@@ -111,7 +112,9 @@ class BoxOffice(RuleBasedStateMachine):
         )
         self.promo_code_id = code.id
         self.run(
-            PublishEvent(self.uow, self.clock, self.ids)(PublishEventCommand(event.id), self.owner)
+            PublishEvent(self.uow, self.clock, self.ids, PlanCatalog.unlimited())(
+                PublishEventCommand(event.id), self.owner
+            )
         )
         self.checkout = Checkout(self.uow, self.clock, self.ids, BUYER_TOKENS)
         self.record = RecordPayment(self.uow, self.clock, self.ids, SIGNER)

@@ -4,6 +4,7 @@ existing account of another organization."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from ticketbase.application.authorization import require
 from ticketbase.application.context import Actor
@@ -25,6 +26,7 @@ from ticketbase.application.ports.unit_of_work import (
     TokenPurpose,
     UnitOfWork,
 )
+from ticketbase.application.subscriptions.limits import check_seat
 from ticketbase.domain.email_templates.template import EmailKind
 from ticketbase.domain.identity.membership import Membership, MembershipStatus, check_assignment
 from ticketbase.domain.identity.permissions import Permission, Role
@@ -32,6 +34,7 @@ from ticketbase.domain.identity.user import User, check_password_policy
 from ticketbase.domain.shared.errors import Conflict, NotFound, RuleViolated
 from ticketbase.domain.shared.ids import DepartmentId, MembershipId, UserId
 from ticketbase.domain.shared.values import EmailAddress
+from ticketbase.domain.subscriptions.plan import PlanCatalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,18 @@ async def check_department(tx: TenantTransaction, department_id: DepartmentId | 
         raise RuleViolated("no such department", field="departmentId")
 
 
+async def _check_room(
+    tx: TenantTransaction,
+    catalog: PlanCatalog,
+    department_id: DepartmentId | None,
+    now: datetime,
+) -> None:
+    """A free seat on the plan (exact under concurrency: the organization's limit lock is taken
+    first, see subscriptions/limits.py), and the department, if any."""
+    await check_seat(tx, catalog, now)
+    await check_department(tx, department_id)
+
+
 class CreateUser:
     def __init__(
         self,
@@ -58,9 +73,11 @@ class CreateUser:
         clock: Clock,
         ids: IdGenerator,
         templates: EmailTemplates,
+        catalog: PlanCatalog,
     ) -> None:
         self._uow, self._hasher, self._mailer, self._links = uow, hasher, mailer, links
         self._clock, self._ids, self._templates = clock, ids, templates
+        self._catalog = catalog
 
     async def __call__(self, command: CreateUserCommand, actor: Actor) -> Member:
         organization_id = require(actor, Permission.USERS_MANAGE)
@@ -81,7 +98,7 @@ class CreateUser:
             password_hash = await self._hasher.hash(command.password)
         now = self._clock.now()
         async with self._uow.for_tenant(organization_id) as tx:
-            await check_department(tx, command.department_id)
+            await _check_room(tx, self._catalog, command.department_id, now)
             organization = await tx.organizations.get()
             if organization is None:
                 raise NotFound("no such organization")
