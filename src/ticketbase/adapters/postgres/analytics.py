@@ -66,7 +66,7 @@ SELECT GROUPING(day, event_id) AS g, day, event_id, currency,
 # GROUPING of what no set names is refused: without types, GROUPING(day, event_id) * 2 + 1).
 _TICKETS = """
 SELECT {grouping} AS g, o.day, o.event_id,
-       {type_column} AS ticket_type_id, sum(i.quantity) AS tickets,
+       {type_column} AS ticket_type_id, coalesce(sum(i.quantity), 0) AS tickets,
        coalesce(sum(i.total) FILTER (WHERE o.currency = :currency), 0) AS revenue
   FROM (SELECT o.id, (o.paid_at AT TIME ZONE :tz)::date AS day, o.event_id, o.currency
           FROM orders o
@@ -116,8 +116,9 @@ def _statements(one_event: bool) -> tuple[str, str, str]:
     return money, tickets, checked_in
 
 
-_ALL = _statements(one_event=False)
-_ONE = _statements(one_event=True)
+SUMMARY_STATEMENTS = _statements(one_event=False)
+"""Money, tickets and check-ins of every event (the benchmark explains them too)."""
+EVENT_STATEMENTS = _statements(one_event=True)
 
 
 class PostgresSalesAnalytics:
@@ -127,7 +128,7 @@ class PostgresSalesAnalytics:
     async def figures(
         self, period: Period, currency: str, event_id: EventId | None = None
     ) -> Figures:
-        money_sql, tickets_sql, checked_in_sql = _ALL if event_id is None else _ONE
+        money_sql, tickets_sql, checked_in_sql = SUMMARY_STATEMENTS if event_id is None else EVENT_STATEMENTS
         params: dict[str, object] = {
             "org": self._org,
             "start": period.start,
