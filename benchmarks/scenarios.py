@@ -94,8 +94,20 @@ class Scenario:
 # The credential routes allow 30 requests a minute per client address by default; every request
 # of a benchmark comes from 127.0.0.1, so the login scenario would measure 429s.
 AUTH_RATE_LIMIT = ("TICKETBASE_RATE_LIMIT_AUTH", "1000000/1s")
+# The free plan's limits would refuse a benchmark's traffic (600 API requests a minute per
+# organization, 500 orders a month, 3 published events): raised, not switched off, so the API
+# rate and the monthly order allowance are still counted on every request they apply to.
+PLAN_LIMITS = (
+    ("TICKETBASE_PLAN_FREE_API_REQUESTS_PER_MINUTE", "100000000"),
+    ("TICKETBASE_PLAN_FREE_ORDERS_PER_MONTH", "1000000000"),
+    ("TICKETBASE_PLAN_FREE_PUBLISHED_EVENTS", "1000000"),
+    ("TICKETBASE_PLAN_FREE_SEATS", "1000000"),
+)
 API = Target(
-    "api", "ticketbase.entrypoints.http.app:create_app", "/health/ready", env=(AUTH_RATE_LIMIT,)
+    "api",
+    "ticketbase.entrypoints.http.app:create_app",
+    "/health/ready",
+    env=(AUTH_RATE_LIMIT, *PLAN_LIMITS),
 )
 BARE = Target("bare", "benchmarks.bare:create_app", "/json")
 
