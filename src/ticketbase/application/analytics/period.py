@@ -8,7 +8,7 @@ request (no rollup), so its length bounds the work; a longer view is several req
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ticketbase.application.ports.analytics import Period
@@ -39,6 +39,6 @@ def period_of(dates: DateRange, timezone: str, now: datetime) -> tuple[Period, d
     if (last - first).days + 1 > MAX_DAYS:
         raise RuleViolated(f"a period is at most {MAX_DAYS} days", field="to")
     # Midnight as the zone's wall clock: a day of a daylight-saving change is 23 or 25 hours.
-    start = datetime.combine(first, time(), zone)
-    end = datetime.combine(last + timedelta(1), time(), zone)
+    start = datetime.combine(first, time(), zone).astimezone(UTC)
+    end = datetime.combine(last + timedelta(1), time(), zone).astimezone(UTC)
     return Period(start, end, timezone), first, last
