@@ -14,7 +14,10 @@ to a client:
   intent at ``requires_payment_method``, ``pm_card_threeDSecureRequired`` /
   ``pm_card_authenticationRequired`` stop at ``requires_action``; unknown parameters are
   refused; a confirm that could pick a redirecting method needs a ``return_url``;
-- refunds of a succeeded intent, never more than is left unrefunded.
+- refunds of a succeeded intent, never more than is left unrefunded;
+- customers and subscriptions for plan billing: a subscription of one item (a price), created
+  for an existing customer, its item's price swapped by ``POST /v1/subscriptions/{id}``,
+  cancelled by ``DELETE``; unknown parameters and unknown ids are refused.
 
 Knobs for tests: ``fail_next(n)`` answers the next ``n`` requests with a 500 *before* they reach
 the idempotency layer (as a load balancer or a crashed API node would: nothing is stored, so a
@@ -58,6 +61,11 @@ _INTENT_PARAMS = re.compile(
     r"|automatic_payment_methods\[(enabled|allow_redirects)\]"
 )
 _REFUND_PARAMS = re.compile(r"payment_intent|amount|reason|metadata\[[A-Za-z0-9_]+\]")
+_CUSTOMER_PARAMS = re.compile(r"email|name|metadata\[[A-Za-z0-9_]+\]")
+_SUBSCRIPTION_PARAMS = re.compile(
+    r"customer|items\[0\]\[(price|id)\]|collection_method|days_until_due|proration_behavior"
+    r"|metadata\[[A-Za-z0-9_]+\]"
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,8 @@ class FakeStripe:
         """Every event the fake's state changes caused, oldest first."""
         self._intents: dict[str, dict[str, Any]] = {}
         self._refunds: dict[str, dict[str, Any]] = {}
+        self._customers: dict[str, dict[str, Any]] = {}
+        self._subscriptions: dict[str, dict[str, Any]] = {}
         self._idempotent: dict[str, tuple[str, list[tuple[str, str]], _Answer]] = {}
         self._failures: list[int] = []
         self._delays: list[float] = []
@@ -191,6 +201,14 @@ class FakeStripe:
         with self._lock:
             return list(self._intents)
 
+    def subscription(self, sub_id: str) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._subscriptions[sub_id])
+
+    def customer(self, cus_id: str) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._customers[cus_id])
+
     def refunds_of(self, pi_id: str) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(r) for r in self._refunds.values() if r["payment_intent"] == pi_id]
@@ -244,8 +262,29 @@ class FakeStripe:
                     code="resource_missing",
                 )
             return _Answer(200, intent)
-        if method == "POST" and path in ("/v1/payment_intents", "/v1/refunds"):
-            create = self._create_intent if path == "/v1/payment_intents" else self._create_refund
+        subscription = re.fullmatch(r"/v1/subscriptions/([^/]+)", path)
+        if method in ("GET", "DELETE") and subscription:
+            found = self._subscriptions.get(subscription[1])
+            if found is None:
+                raise StripeError(
+                    404,
+                    "invalid_request_error",
+                    f"No such subscription: '{subscription[1]}'",
+                    code="resource_missing",
+                )
+            if method == "DELETE":
+                found["status"] = "canceled"
+            return _Answer(200, found)
+        creators = {
+            "/v1/payment_intents": self._create_intent,
+            "/v1/refunds": self._create_refund,
+            "/v1/customers": self._create_customer,
+            "/v1/subscriptions": self._create_subscription,
+        }
+        if method == "POST" and (path in creators or subscription):
+            create = creators.get(path) or (
+                lambda form: self._update_subscription(subscription[1], form)  # type: ignore[index]
+            )
             if key is None:
                 return self._answer(create, form)
             if key in self._idempotent:
@@ -274,6 +313,47 @@ class FakeStripe:
             if error.answer.status == 402:
                 return error.answer
             raise
+
+    def _create_customer(self, form: list[tuple[str, str]]) -> dict[str, Any]:
+        params = _params(form, _CUSTOMER_PARAMS)
+        customer = {"id": _new_id("cus"), "object": "customer", "metadata": _metadata(params)}
+        self._customers[customer["id"]] = customer
+        return customer
+
+    def _create_subscription(self, form: list[tuple[str, str]]) -> dict[str, Any]:
+        params = _params(form, _SUBSCRIPTION_PARAMS)
+        if params.get("customer") not in self._customers:
+            raise StripeError(400, "invalid_request_error", "No such customer", param="customer")
+        price = params.get("items[0][price]")
+        if not price:
+            raise StripeError(400, "invalid_request_error", "Missing items", param="items")
+        if params.get("collection_method") == "send_invoice" and "days_until_due" not in params:
+            raise StripeError(
+                400, "invalid_request_error", "days_until_due is required for send_invoice"
+            )
+        item = {"id": _new_id("si"), "object": "subscription_item", "price": {"id": price}}
+        subscription = {
+            "id": _new_id("sub"),
+            "object": "subscription",
+            "customer": params["customer"],
+            "status": "active",
+            "collection_method": params.get("collection_method", "charge_automatically"),
+            "items": {"object": "list", "data": [item]},
+            "metadata": _metadata(params),
+        }
+        self._subscriptions[subscription["id"]] = subscription
+        return subscription
+
+    def _update_subscription(self, sub_id: str, form: list[tuple[str, str]]) -> dict[str, Any]:
+        params = _params(form, _SUBSCRIPTION_PARAMS)
+        subscription = self._subscriptions.get(sub_id)
+        if subscription is None or subscription["status"] == "canceled":
+            raise StripeError(404, "invalid_request_error", f"No such subscription: '{sub_id}'")
+        [item] = subscription["items"]["data"]
+        if params.get("items[0][id]") != item["id"]:
+            raise StripeError(400, "invalid_request_error", "No such subscription item")
+        item["price"] = {"id": params["items[0][price]"]}
+        return subscription
 
     def _create_intent(self, form: list[tuple[str, str]]) -> dict[str, Any]:
         params = _params(form, _INTENT_PARAMS)
@@ -472,6 +552,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve("POST")
 
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
@@ -502,3 +585,7 @@ def running(secret_key: str = DEFAULT_SECRET_KEY) -> Iterator[FakeStripe]:
         yield fake
     finally:
         fake.stop()
+
+
+def _metadata(params: dict[str, str]) -> dict[str, str]:
+    return {k[len("metadata[") : -1]: v for k, v in params.items() if k.startswith("metadata[")}

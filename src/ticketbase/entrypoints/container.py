@@ -31,6 +31,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ticketbase.adapters.billing.manual import ManualBilling
+from ticketbase.adapters.billing.stripe import StripeBilling
 from ticketbase.adapters.content.sniffer import PuremagicSniffer
 from ticketbase.adapters.jinja import JinjaEmailTemplates
 from ticketbase.adapters.local.broadcast import BroadcastFeed
@@ -965,8 +966,32 @@ class SubscriptionProvider(Provider):
     organization_rate = provide(OrganizationRateLimit)
 
     @provide
-    def billing(self) -> BillingGateway:
-        return ManualBilling()
+    async def billing(self, settings: Settings) -> AsyncIterator[BillingGateway]:
+        if settings.billing_provider == "manual":
+            yield ManualBilling()
+            return
+        prices = {
+            plan: price
+            for plan, price in (
+                (PlanName.PRO, settings.stripe_price_pro),
+                (PlanName.ENTERPRISE, settings.stripe_price_enterprise),
+            )
+            if price
+        }
+        async with httpx.AsyncClient(follow_redirects=False) as client:
+            try:
+                billing = StripeBilling(
+                    settings.stripe_secret_key or "",
+                    prices,
+                    api_base=settings.stripe_api_base,
+                    client=client,
+                )
+            except ValueError as error:
+                raise SettingsError(
+                    f"TICKETBASE_BILLING_PROVIDER=stripe: {error} "
+                    "(TICKETBASE_STRIPE_SECRET_KEY, TICKETBASE_STRIPE_PRICE_PRO/_ENTERPRISE)"
+                ) from error
+            yield billing
 
     get_subscription = provide(GetSubscription, scope=Scope.REQUEST)
     change_plan = provide(ChangePlan, scope=Scope.REQUEST)

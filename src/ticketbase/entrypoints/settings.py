@@ -101,6 +101,9 @@ class Settings:
     plan_enterprise_orders_per_month: int | None = None
     plan_enterprise_storage_bytes: int | None = 1024 * 1024**3
     plan_enterprise_api_requests_per_minute: int | None = 60_000
+    billing_provider: Literal["manual", "stripe"] = "manual"
+    stripe_price_pro: str | None = None
+    stripe_price_enterprise: str | None = None
     asset_upload_url_ttl_seconds: int = 900
     asset_download_url_ttl_seconds: int = 300
     plugin_server_url: str | None = None

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.fakes.stripe_server import running as stripe_running
 from tests.integration.http.conftest import AppFactory, Tenant, new_tenant, running
 from tests.integration.http.test_events import create_event, storefront, ticket_type_body
 from tests.integration.http.test_orders import on_sale, order_body
@@ -237,3 +238,41 @@ async def test_an_upgrade_on_one_instance_raises_the_rate_on_the_other_at_once(
         assert read.status_code == 200, read.text
         assert read.headers["ratelimit-limit"] == "6000"
         assert read.json()["plan"] == "pro"
+
+
+async def test_with_stripe_billing_a_plan_change_is_billed_and_an_outage_changes_nothing(
+    make_app: AppFactory,
+) -> None:
+    with stripe_running() as stripe:
+        app = make_app(
+            billing_provider="stripe",
+            stripe_secret_key=stripe.secret_key,
+            stripe_webhook_secret="whsec_test_fake_0123456789",
+            stripe_api_base=stripe.base_url,
+            stripe_price_pro="price_pro",
+            stripe_price_enterprise="price_enterprise",
+        )
+        async with running(app) as client:
+            tenant = await new_tenant(app)
+            stripe.fail_next(3)
+            down = await client.put(
+                "/api/subscription", json={"plan": "pro"}, headers=tenant.auth()
+            )
+            assert down.status_code == 503, down.text
+            assert down.json()["code"] == "billing_unavailable"
+            assert (await client.get("/api/subscription", headers=tenant.auth())).json()[
+                "plan"
+            ] == "free"
+
+            pro = await client.put("/api/subscription", json={"plan": "pro"}, headers=tenant.auth())
+
+            assert pro.status_code == 200, pro.text
+            assert pro.json()["billingProvider"] == "stripe"
+            [created] = stripe.requests_to("POST", "/v1/subscriptions")
+            assert ("items[0][price]", "price_pro") in created.form
+            free = await client.put(
+                "/api/subscription", json={"plan": "free"}, headers=tenant.auth()
+            )
+            assert free.status_code == 200, free.text
+            [cancelled] = [r for r in stripe.requests if r.method == "DELETE"]
+            assert stripe.subscription(cancelled.path.rsplit("/", 1)[1])["status"] == "canceled"
