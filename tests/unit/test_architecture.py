@@ -252,6 +252,8 @@ CROSS_TENANT_CALLERS = frozenset(
         "ticketbase.application.orders.expire_holds",
         # platform admins read any tenant's installed plugins (and learn it exists)
         "ticketbase.application.plugins.list_installed",
+        # operator command: re-encrypts every tenant's personal fields
+        "ticketbase.application.privacy.rotate_keys",
     }
 )
 

@@ -1,4 +1,5 @@
-"""``ticketbase serve | migrate | worker | create-platform-admin | verify-domain | seed-demo``."""
+"""``ticketbase serve | migrate | worker | create-platform-admin | verify-domain | seed-demo |
+rotate-keys``."""
 
 from __future__ import annotations
 
@@ -149,6 +150,48 @@ Storefront (once `ticketbase serve` runs):
     )
 
 
+def rotate_keys(settings: Settings, batch_size: int, max_batches: int | None) -> None:
+    """Re-encrypt every organization's personal fields under the first of
+    ``TICKETBASE_ENCRYPTION_KEYS``, in batches of short transactions while the API serves.
+
+    Progress is one line on stderr counting records and batches, rewritten in place: the total
+    is not known in advance (counting it would read every tenant's orders and be stale at once
+    while checkouts go on), so a bar would have no end to fill towards, and a counter needs no
+    dependency. Interrupted, it resumes when run again: finished batches are committed and
+    records under the newest key are not taken again."""
+    from ticketbase.application.privacy.rotate_keys import RotateEncryptionKeys, Rotation
+
+    counted = {"records": 0, "batches": 0}
+
+    def progress(done: int) -> None:
+        counted["records"] += done
+        counted["batches"] += 1
+        print(
+            f"\rre-encrypted {counted['records']} records in {counted['batches']} batches",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    async def main(ready: Settings) -> Rotation:
+        container = make_container(ready.with_development_secrets())
+        try:
+            async with container() as request:
+                rotate = await request.get(RotateEncryptionKeys)
+                return await rotate(
+                    batch_size=batch_size, max_batches=max_batches, progress=progress
+                )
+        finally:
+            await container.close()
+
+    with database(settings) as ready:
+        migrate_database(ready)
+        rotation = asyncio.run(main(ready))
+    print(file=sys.stderr)
+    state = "done" if rotation.finished else "stopped (run again to go on)"
+    print(f"rotate-keys {state}: {rotation.rewritten} records re-encrypted")
+
+
 def _url_host(host: str) -> str:
     """Where a browser reaches a server listening on ``host``."""
     if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - listening everywhere, reached locally
@@ -184,6 +227,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="read the owner's password from stdin (default: generate one and print it)",
     )
+    rotate = commands.add_parser(
+        "rotate-keys",
+        help="re-encrypt personal fields under the first of TICKETBASE_ENCRYPTION_KEYS",
+    )
+    rotate.add_argument("--batch-size", type=int, default=500, help="records per transaction")
+    rotate.add_argument(
+        "--max-batches", type=int, default=None, help="stop after this many batches"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -200,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
             create_platform_admin(settings, args.email, args.password_stdin)
         elif args.command == "verify-domain":
             verify_domain(settings, args.organization, args.domain)
+        elif args.command == "rotate-keys":
+            rotate_keys(settings, args.batch_size, args.max_batches)
         else:
             seed_demo(settings, args.slug, args.email, args.password_stdin)
     except SettingsError as error:

@@ -56,6 +56,7 @@ from ticketbase.adapters.postgres import migrations
 from ticketbase.adapters.postgres.change_feed import PostgresChangeFeed
 from ticketbase.adapters.postgres.embedded import EmbeddedPostgres
 from ticketbase.adapters.postgres.engine import app_role_url, asyncpg_url, create_engine
+from ticketbase.adapters.postgres.personal_fields import PersonalFields
 from ticketbase.adapters.postgres.probe import PostgresProbe
 from ticketbase.adapters.postgres.realtime import PostgresRealtimeBus
 from ticketbase.adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -66,6 +67,7 @@ from ticketbase.adapters.redis.rate_limiter import RedisRateLimiter
 from ticketbase.adapters.redis.realtime import RedisRealtimeBus
 from ticketbase.adapters.s3.storage import S3ObjectStorage, S3Settings
 from ticketbase.adapters.security.blob_tokens import HmacBlobTokens
+from ticketbase.adapters.security.field_cipher import FieldCipher
 from ticketbase.adapters.security.buyer_tokens import HmacBuyerTokens
 from ticketbase.adapters.security.passwords import Argon2PasswordHasher
 from ticketbase.adapters.security.subject_hash import HmacSubjectHasher
@@ -232,6 +234,7 @@ from ticketbase.application.ports.tickets import QrRenderer, TicketSigner
 from ticketbase.application.ports.unit_of_work import UnitOfWork
 from ticketbase.application.privacy.erase_personal_data import ErasePersonalData
 from ticketbase.application.privacy.export_personal_data import ExportPersonalData
+from ticketbase.application.privacy.rotate_keys import RotateEncryptionKeys
 from ticketbase.application.realtime.audience import TOPICS as PUSHED_TOPICS
 from ticketbase.application.realtime.push import PushToRealtime
 from ticketbase.application.subscriptions.change_plan import ChangePlan
@@ -388,10 +391,14 @@ class InfrastructureProvider(Provider):
 
     @provide
     def unit_of_work(
-        self, engine: AsyncEngine, feed: ChangeFeed, realtime: RealtimeBroker
+        self,
+        engine: AsyncEngine,
+        feed: ChangeFeed,
+        realtime: RealtimeBroker,
+        fields: PersonalFields,
     ) -> UnitOfWork:
         # A commit that wrote outbox messages wakes the worker up (see adapters/local/realtime).
-        return PostgresUnitOfWork(engine, feed, outbox_written=realtime.wake_outbox)
+        return PostgresUnitOfWork(engine, feed, outbox_written=realtime.wake_outbox, fields=fields)
 
     @provide
     async def realtime_broker(
@@ -853,7 +860,7 @@ class PrivacyProvider(Provider):
     scope = Scope.REQUEST
 
     @provide(scope=Scope.APP)
-    def subject_hasher(self, settings: Settings) -> SubjectHasher:
+    def hmac_subject_hasher(self, settings: Settings) -> HmacSubjectHasher:
         if not settings.privacy_hash_key:
             return HmacSubjectHasher.development(settings.data_dir)
         try:
@@ -861,8 +868,27 @@ class PrivacyProvider(Provider):
         except ValueError as error:
             raise SettingsError(f"invalid TICKETBASE_PRIVACY_HASH_KEY: {error}") from None
 
+    @provide(scope=Scope.APP)
+    def subject_hasher(self, hasher: HmacSubjectHasher) -> SubjectHasher:
+        return hasher
+
+    @provide(scope=Scope.APP)
+    def personal_fields(self, settings: Settings, hasher: HmacSubjectHasher) -> PersonalFields:
+        """Buyers' names and emails encrypted under the configured keys (newest first), looked
+        up by the privacy hash of the email."""
+        try:
+            cipher = (
+                FieldCipher(settings.encryption_keys)
+                if settings.encryption_keys
+                else FieldCipher.development(settings.data_dir)
+            )
+        except ValueError as error:
+            raise SettingsError(f"invalid TICKETBASE_ENCRYPTION_KEYS: {error}") from None
+        return PersonalFields(cipher, hasher)
+
     export_personal_data = provide(ExportPersonalData)
     erase_personal_data = provide(ErasePersonalData)
+    rotate_encryption_keys = provide(RotateEncryptionKeys)
 
 
 class PluginProvider(Provider):

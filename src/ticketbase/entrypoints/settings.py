@@ -73,6 +73,7 @@ class Settings:
     realtime_send_timeout_seconds: float = 10.0
     ticket_signing_keys: tuple[str, ...] = ()
     privacy_hash_key: str | None = None
+    encryption_keys: tuple[str, ...] = ()
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str = "https://api.stripe.com"
@@ -162,6 +163,8 @@ class Settings:
             missing.append("TICKETBASE_TICKET_SIGNING_KEYS (a generated key is for development)")
         if len(self.privacy_hash_key or "") < 32:
             missing.append("TICKETBASE_PRIVACY_HASH_KEY of at least 32 characters")
+        if not self.encryption_keys:
+            missing.append("TICKETBASE_ENCRYPTION_KEYS (a generated key is for development)")
         if self.plugin_server_url and len(self.plugin_server_secret or "") < 32:
             missing.append("TICKETBASE_PLUGIN_SERVER_SECRET of at least 32 characters")
         if self.stripe_secret_key and not self.stripe_webhook_secret:
@@ -208,7 +211,7 @@ def _decode(kind: type, value: Any) -> Any:
     raise NotImplementedError(kind)
 
 
-_LISTS = {"jwt_previous_secrets", "cors_origins", "ticket_signing_keys"}
+_LISTS = {"jwt_previous_secrets", "cors_origins", "ticket_signing_keys", "encryption_keys"}
 
 
 def _split(value: str) -> list[str]:

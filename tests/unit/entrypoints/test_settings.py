@@ -127,6 +127,7 @@ def production(**overrides: object) -> Settings:
         "workers": 1,
         "ticket_signing_keys": ("a-key",),
         "privacy_hash_key": GOOD_SECRET,
+        "encryption_keys": ("a-key",),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -151,6 +152,7 @@ class TestCheckProduction:
             ({"smtp_host": None}, "TICKETBASE_SMTP_HOST"),
             ({"ticket_signing_keys": ()}, "TICKETBASE_TICKET_SIGNING_KEYS"),
             ({"privacy_hash_key": None}, "TICKETBASE_PRIVACY_HASH_KEY"),
+            ({"encryption_keys": ()}, "TICKETBASE_ENCRYPTION_KEYS"),
             ({"privacy_hash_key": "k" * 31}, "TICKETBASE_PRIVACY_HASH_KEY of at least 32"),
             ({"stripe_secret_key": "sk_live_x"}, "TICKETBASE_STRIPE_WEBHOOK_SECRET"),
         ],

@@ -58,3 +58,6 @@ class MemoryPersonalData:
             updated_at=order.updated_at,
         )
         mine[order.id] = (kept, stored[1])
+
+    async def reencrypt(self, limit: int) -> int:
+        return 0  # memory keeps domain objects, never ciphertexts

@@ -23,11 +23,13 @@ from sqlalchemy import (
     RowMapping,
     Text,
     Uuid,
+    and_,
     bindparam,
     column,
     exists,
     func,
     literal,
+    or_,
     select,
     text,
     update,
@@ -36,6 +38,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ticketbase.adapters.postgres.personal_fields import PersonalFields
 from ticketbase.adapters.postgres.tables import (
     events,
     idempotency_keys,
@@ -48,7 +51,6 @@ from ticketbase.adapters.postgres.tables import (
 from ticketbase.application.pagination import Page, PageRequest
 from ticketbase.application.ports.orders import DueHold, HoldLine, OrderFilter, StoredAnswer
 from ticketbase.domain.events.errors import EventNotFound, PromoCodeUsedUp
-from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
 from ticketbase.domain.orders.errors import (
     EventSoldOut,
     SoldOut,
@@ -183,7 +185,7 @@ _ORDER_COLUMNS = (
     " subtotal, discount, fees, tax, total, promo_code_id, access_token_hash, created_at,"
     " status, expires_at, paid_at, payment_provider, payment_reference, refunded_amount,"
     " refunded_at, cancelled_at, expired_at, late_payment_refunded_at, late_payment_reference,"
-    " version, updated_at"
+    " version, updated_at, buyer_email_hash, attendee_email_hashes"
 )
 _ITEM_ARRAYS = (
     ("i_line", "integer", Integer),
@@ -209,6 +211,8 @@ _PLACE_ORDER = text(
 ).bindparams(
     bindparam("attendees", type_=JSONB),
     bindparam("access_token_hash", type_=LargeBinary),
+    bindparam("buyer_email_hash", type_=LargeBinary),
+    bindparam("attendee_email_hashes", type_=ARRAY(LargeBinary)),
     *(bindparam(name, type_=ARRAY(kind)) for name, _, kind in _ITEM_ARRAYS),
 )
 _ORDER_BY_ID = select(orders).where(
@@ -337,9 +341,15 @@ class PostgresInventory:
 
 
 class PostgresOrderRepository:
-    def __init__(self, connection: AsyncConnection, organization_id: OrganizationId) -> None:
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        organization_id: OrganizationId,
+        fields: PersonalFields | None = None,
+    ) -> None:
         self._c = connection
         self._org = organization_id
+        self._fields = fields or PersonalFields.clear()
 
     async def add(self, order: Order, access_token_hash: bytes) -> None:
         lines = order.lines
@@ -350,9 +360,7 @@ class PostgresOrderRepository:
                 "id": order.id,
                 "event_id": order.event_id,
                 "number": order.number.value,
-                "buyer_full_name": order.buyer.full_name,
-                "buyer_email": order.buyer.email.value,
-                "attendees": [_attendee_json(a) for a in order.attendees],
+                **self._fields.seal(self._org, order.id, order.buyer, order.attendees),
                 "currency": order.currency,
                 "subtotal": order.totals.subtotal.amount,
                 "discount": order.totals.discount.amount,
@@ -381,7 +389,7 @@ class PostgresOrderRepository:
         if row is None:
             return None
         items = (await self._c.execute(_ITEMS_OF_ORDER, params)).mappings().all()
-        return order_from_rows(row, items)
+        return order_from_rows(row, items, self._fields)
 
     async def access_token_hash(self, order_id: OrderId) -> bytes | None:
         found = await self._c.scalar(_TOKEN_HASH, {"p_org": self._org, "p_id": order_id})
@@ -408,7 +416,7 @@ class PostgresOrderRepository:
         if row is None:
             return None
         items = (await self._c.execute(_ITEMS_OF_ORDER, params)).mappings().all()
-        return order_from_rows(row, items)
+        return order_from_rows(row, items, self._fields)
 
     async def lapsed(
         self,
@@ -449,11 +457,15 @@ class PostgresOrderRepository:
         of_these = i.order_id.in_([r["id"] for r in rows])
         items_query = select(order_items).where(i.organization_id == self._org, of_these)
         items = (await self._c.execute(items_query.order_by(i.line))).mappings().all()
-        return [order_from_rows(r, [x for x in items if x["order_id"] == r["id"]]) for r in rows]
+        return [
+            order_from_rows(r, [x for x in items if x["order_id"] == r["id"]], self._fields)
+            for r in rows
+        ]
 
     async def matching(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
         # Newest first on the primary key (organization_id, id); an event's orders on
-        # ix_orders_event, a buyer's on ix_orders_buyer_email (0011). Status and the dates
+        # ix_orders_event, a buyer's on ix_orders_buyer_email_hash (0018; rows still in clear
+        # on ix_orders_buyer_email_clear, emptied by rotate-keys). Status and the dates
         # filter that scan: their values are few or follow the ids (UUID v7).
         o = orders.c
         query = select(orders).where(o.organization_id == self._org)
@@ -462,7 +474,11 @@ class PostgresOrderRepository:
         if where.status is not None:
             query = query.where(o.status == where.status.value)
         if where.buyer_email is not None:
-            query = query.where(o.buyer_email == where.buyer_email)
+            clear = and_(o.buyer_email_hash.is_(None), o.buyer_email == where.buyer_email)
+            digest = self._fields.lookup(EmailAddress(where.buyer_email))
+            query = query.where(
+                clear if digest is None else or_(o.buyer_email_hash == digest, clear)
+            )
         if where.created_from is not None:
             query = query.where(o.created_at >= where.created_from)
         if where.created_before is not None:
@@ -485,7 +501,7 @@ class PostgresOrderRepository:
         by_order: dict[UUID, list[RowMapping]] = {}
         for item in items:
             by_order.setdefault(item["order_id"], []).append(item)
-        return [order_from_rows(r, by_order.get(r["id"], [])) for r in rows]
+        return [order_from_rows(r, by_order.get(r["id"], []), self._fields) for r in rows]
 
 
 class PostgresExpiringHolds:
@@ -518,16 +534,11 @@ def _changing_columns(order: Order) -> dict[str, object]:
     }
 
 
-def _attendee_json(attendee: NamedAttendee) -> dict[str, str]:
-    return {
-        "ticketTypeId": str(attendee.ticket_type_id),
-        "fullName": attendee.full_name,
-        "email": attendee.email.value,
-    }
-
-
-def order_from_rows(row: RowMapping, items: Sequence[RowMapping]) -> Order:
+def order_from_rows(
+    row: RowMapping, items: Sequence[RowMapping], fields: PersonalFields | None = None
+) -> Order:
     currency = row["currency"]
+    buyer, attendees = (fields or PersonalFields.clear()).open(row)
 
     def money(amount: int) -> Money:
         return Money(amount, currency)
@@ -537,7 +548,7 @@ def order_from_rows(row: RowMapping, items: Sequence[RowMapping]) -> Order:
         organization_id=OrganizationId(row["organization_id"]),
         event_id=EventId(row["event_id"]),
         number=OrderNumber(row["number"]),
-        buyer=Buyer(row["buyer_full_name"], EmailAddress(row["buyer_email"])),
+        buyer=buyer,
         lines=tuple(
             PricedLine(
                 ticket_type_id=TicketTypeId(i["ticket_type_id"]),
@@ -562,12 +573,7 @@ def order_from_rows(row: RowMapping, items: Sequence[RowMapping]) -> Order:
         expires_at=row["expires_at"],
         updated_at=row["updated_at"],
         promo_code_id=None if row["promo_code_id"] is None else PromoCodeId(row["promo_code_id"]),
-        attendees=tuple(
-            NamedAttendee(
-                TicketTypeId(UUID(a["ticketTypeId"])), a["fullName"], EmailAddress(a["email"])
-            )
-            for a in row["attendees"]
-        ),
+        attendees=attendees,
         status=OrderStatus(row["status"]),
         paid_at=row["paid_at"],
         payment_provider=row["payment_provider"],

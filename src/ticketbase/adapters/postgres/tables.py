@@ -268,6 +268,8 @@ orders = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("buyer_email_hash", LargeBinary),
+    Column("attendee_email_hashes", ARRAY(LargeBinary), nullable=False),
 )
 
 order_items = Table(

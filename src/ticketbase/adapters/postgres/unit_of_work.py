@@ -47,6 +47,7 @@ from ticketbase.adapters.postgres.organizations import (
 )
 from ticketbase.adapters.postgres.outbox import PostgresOutbox, PostgresOutboxDelivery
 from ticketbase.adapters.postgres.pages import PostgresPageRepository
+from ticketbase.adapters.postgres.personal_fields import PersonalFields
 from ticketbase.adapters.postgres.plugins import (
     PostgresInstalledPlugins,
     PostgresPluginWebhookReceipts,
@@ -158,6 +159,7 @@ class PostgresTenantTransaction(_Transaction):
         transaction: AsyncTransaction,
         feed: ChangeFeed | None,
         organization_id: OrganizationId,
+        fields: PersonalFields | None = None,
     ) -> None:
         super().__init__(connection, transaction, feed)
         self.organizations = PostgresOrganizationRepository(connection, self.changes)
@@ -169,7 +171,7 @@ class PostgresTenantTransaction(_Transaction):
         self.events = PostgresEventRepository(connection, organization_id, self.changes)
         self.ticket_types = PostgresTicketTypeRepository(connection, organization_id, self.changes)
         self.promo_codes = PostgresPromoCodeRepository(connection, organization_id, self.changes)
-        self.orders = PostgresOrderRepository(connection, organization_id)
+        self.orders = PostgresOrderRepository(connection, organization_id, fields)
         self.inventory = PostgresInventory(connection, organization_id, self.changes)
         self.idempotency_keys = PostgresIdempotencyKeys(connection, organization_id)
         self.attendees = PostgresAttendeeRepository(connection, organization_id)
@@ -179,7 +181,7 @@ class PostgresTenantTransaction(_Transaction):
         self.plugin_webhook_receipts = PostgresPluginWebhookReceipts(connection, organization_id)
         self.assets = PostgresAssetRepository(connection, organization_id)
         self.storage_usage = PostgresStorageUsage(connection, organization_id)
-        self.personal_data = PostgresPersonalData(connection, organization_id)
+        self.personal_data = PostgresPersonalData(connection, organization_id, fields)
         self.pages = PostgresPageRepository(connection, organization_id, self.changes)
         self.subscriptions = PostgresSubscriptionRepository(
             connection, organization_id, self.changes
@@ -266,9 +268,13 @@ class PostgresUnitOfWork:
         engine: AsyncEngine,
         feed: ChangeFeed | None = None,
         outbox_written: Callable[[], None] | None = None,
+        fields: PersonalFields | None = None,
     ) -> None:
         self._engine = engine
         self._feed = feed
+        # Encryption of buyers' personal fields: without it (tests of other areas) they are
+        # written in clear; the container always passes the configured keys.
+        self._fields = fields
         # Told (without waiting) after a tenant transaction that wrote outbox messages has
         # committed: the worker is woken up instead of finding them at its next poll.
         self._outbox_written = outbox_written
@@ -280,7 +286,9 @@ class PostgresUnitOfWork:
         tx: PostgresTenantTransaction | None = None
         try:
             async with self._transaction(organization_id) as (connection, transaction):
-                tx = PostgresTenantTransaction(connection, transaction, self._feed, organization_id)
+                tx = PostgresTenantTransaction(
+                    connection, transaction, self._feed, organization_id, self._fields
+                )
                 yield tx
         finally:
             if tx is not None:

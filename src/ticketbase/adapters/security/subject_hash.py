@@ -7,7 +7,10 @@ gives the same id, so an operator who is asked again can find the earlier reques
 
 The key is ``TICKETBASE_PRIVACY_HASH_KEY`` (at least 32 characters, required in production);
 in development one is generated once into ``<data_dir>/privacy-hash-key``, like the ticket
-signing keys. Changing the key changes every id: earlier rows no longer match new requests.
+signing keys. Changing the key changes every id: earlier rows no longer match new requests,
+and the orders' ``buyer_email_hash`` would have to be recomputed (``rotate-keys`` does so for
+rows it rewrites, not for rows already under the newest encryption key), so this key is kept.
+The same digest is the lookup hash of encrypted emails (adapters/postgres/personal_fields.py).
 """
 
 from __future__ import annotations
@@ -30,9 +33,12 @@ class HmacSubjectHasher:
             raise ValueError(f"a privacy hash key has at least {MIN_KEY_LENGTH} characters")
         self._key = key.encode()
 
+    def digest(self, email: EmailAddress) -> bytes:
+        """The raw HMAC: what an encrypted email column is looked up by."""
+        return hmac.new(self._key, email.value.encode(), hashlib.sha256).digest()
+
     def subject_id(self, email: EmailAddress) -> str:
-        digest = hmac.new(self._key, email.value.encode(), hashlib.sha256).hexdigest()
-        return f"hmac-sha256:{digest}"
+        return f"hmac-sha256:{self.digest(email).hex()}"
 
     @classmethod
     def development(cls, data_dir: Path) -> HmacSubjectHasher:

@@ -39,6 +39,13 @@ class PersonalData(Protocol):
         ``StaleVersion`` when the stored one is not at ``version - 1``."""
         ...
 
+    async def reencrypt(self, limit: int) -> int:
+        """Rewrite up to ``limit`` records whose personal fields are not all under the newest
+        encryption key (or still in clear), skipping those another transaction holds; return
+        how many. Nothing changes for the domain (no version bump). 0 when none are left, or
+        when the store does not encrypt."""
+        ...
+
 
 class SubjectHasher(Protocol):
     """A keyed hash of an email: names a data subject in the audit log without storing the
