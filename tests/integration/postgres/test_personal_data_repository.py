@@ -1,11 +1,13 @@
 """One contract for the privacy store, on the memory adapter and on PostgreSQL (the app role,
-row level security): finding a person's orders, tickets and audit mentions by email within one
-tenant, and rewriting an erased order's people with its version checked."""
+row level security), there in clear and with buyers' fields encrypted: finding a person's
+orders, tickets and audit mentions by email within one tenant, and rewriting an erased order's
+people with its version checked."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from uuid import uuid4
 
 import pytest
@@ -14,6 +16,7 @@ from tests.integration.postgres.test_attendee_repositories import a_paid_order, 
 from tests.integration.postgres.test_event_repositories import (
     NOW,
     Subject,
+    _organization,
     _subject,
     a_ticket_type,
     an_event,
@@ -21,6 +24,12 @@ from tests.integration.postgres.test_event_repositories import (
 )
 from tests.integration.postgres.test_order_repositories import IDS, an_order
 
+from ticketbase.adapters.memory.change_feed import MemoryChangeFeed
+from ticketbase.adapters.postgres.engine import app_role_url, create_engine
+from ticketbase.adapters.postgres.personal_fields import PersonalFields
+from ticketbase.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from ticketbase.adapters.security.field_cipher import FieldCipher, generate_key
+from ticketbase.adapters.security.subject_hash import HmacSubjectHasher
 from ticketbase.application.ports.audit import AuditEntry
 from ticketbase.domain.orders.buyer import Buyer, NamedAttendee
 from ticketbase.domain.orders.order import Order
@@ -34,10 +43,28 @@ ADA = EmailAddress("ada@example.com")
 GRACE = EmailAddress("g@example.org")
 
 
-@pytest.fixture(params=["memory", "postgres"])
+FIELDS = PersonalFields(FieldCipher([generate_key()]), HmacSubjectHasher("h" * 32))
+
+
+@asynccontextmanager
+async def _encrypted(database_url: URL) -> AsyncIterator[Subject]:
+    feed = MemoryChangeFeed()
+    async with AsyncExitStack() as stack:
+        engine = create_engine(app_role_url(database_url), pool_size=2, max_overflow=2)
+        stack.push_async_callback(engine.dispose)
+        uow = PostgresUnitOfWork(engine, feed, fields=FIELDS)
+        tenant, other = await _organization(uow, "Acme"), await _organization(uow, "Rival")
+        yield Subject(uow, feed, tenant, other, None, database_url)
+
+
+@pytest.fixture(params=["memory", "postgres", "postgres-encrypted"])
 async def subject(request: pytest.FixtureRequest, database_url: URL) -> AsyncIterator[Subject]:
-    async with _subject(request.param, database_url) as made:
-        yield made
+    if request.param == "postgres-encrypted":
+        async with _encrypted(database_url) as made:
+            yield made
+    else:
+        async with _subject(request.param, database_url) as made:
+            yield made
 
 
 async def placed(subject: Subject, order: Order, tenant: OrganizationId | None = None) -> Order:
@@ -75,7 +102,9 @@ async def test_another_tenant_finds_nothing_and_cannot_rewrite(subject: Subject)
     theirs_event = an_event(subject.other)
     theirs_type = a_ticket_type(theirs_event)
     await given(subject, theirs_event, theirs_type, tenant=subject.other)
-    theirs = await placed(subject, an_order(subject.other, theirs_event, theirs_type), subject.other)
+    theirs = await placed(
+        subject, an_order(subject.other, theirs_event, theirs_type), subject.other
+    )
     async with subject.uow.for_tenant(subject.other) as tx:
         assert await tx.personal_data.orders_of(ADA) == [theirs.id]
         assert await tx.personal_data.attendees_of(ADA) == []
@@ -146,3 +175,30 @@ async def test_store_people_rewrites_only_the_people_with_a_version_check(
         assert await tx.personal_data.orders_of(GRACE) == []
         with pytest.raises(StaleVersion):
             await tx.personal_data.store_people(loaded)  # version 2 is stored already
+
+
+async def test_reencrypt_takes_what_is_not_under_the_newest_key_once(
+    subject: Subject, database_url: URL, request: pytest.FixtureRequest
+) -> None:
+    event, first, _ = await setup(subject)
+    order = await placed(subject, an_order(subject.tenant, event, first))
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        # Memory and a unit of work without keys encrypt nothing; with keys the order was
+        # written under the newest one already.
+        assert await tx.personal_data.reencrypt(10) == 0
+    if request.node.callspec.params["subject"] != "postgres-encrypted":
+        return
+    # A row in clear (from before encryption) is taken once, then reads back alike.
+    async with _subject("postgres", database_url) as clear:
+        clear.tenant = subject.tenant
+        legacy = await placed(clear, an_order(subject.tenant, event, first, sequence=2))
+    async with subject.uow.for_tenant(subject.other) as tx:
+        assert await tx.personal_data.reencrypt(10) == 0
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        assert await tx.personal_data.orders_of(ADA) == [order.id, legacy.id]
+        assert await tx.personal_data.reencrypt(10) == 1
+        assert await tx.personal_data.reencrypt(10) == 0
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        assert await tx.orders.get(legacy.id) == legacy
+        assert await tx.personal_data.orders_of(GRACE) == [order.id, legacy.id]
