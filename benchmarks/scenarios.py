@@ -16,10 +16,13 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
+import asyncpg
 import httpx
 from dishka import AsyncContainer
 
+from ticketbase.adapters.postgres.analytics import SUMMARY_STATEMENTS
 from ticketbase.application.identity.create_organization import (
     CreateOrganization,
     CreateOrganizationCommand,
@@ -28,7 +31,7 @@ from ticketbase.domain.identity.organization import Organization
 from ticketbase.entrypoints.container import make_container
 from ticketbase.entrypoints.settings import Settings
 
-from . import checkout, ws_fanout
+from . import analytics, checkout, ws_fanout
 from .checkout import Check
 from .http1 import Request
 from .load import LoadResult
@@ -349,6 +352,120 @@ async def ws_fanout_direct(
 
 LOGIN_CONCURRENCY = 8
 
+# --- analytics: 1,000,000 orders of one organization (benchmarks/analytics.py seeds them) ----
+
+
+class _AnalyticsSeed:
+    token: str | None = None
+
+
+ANALYTICS = _AnalyticsSeed()
+
+
+async def _analytics_token(context: Context) -> str:
+    """The owner of ``bench-analytics`` once its year of orders is seeded (once per run)."""
+    if ANALYTICS.token is not None:
+        return ANALYTICS.token
+    token = await _owner_token(context, "bench-analytics")
+    tenants = {"bench-analytics": (token, 20)}
+    for rival in ("bench-analytics-rival-1", "bench-analytics-rival-2"):
+        tenants[rival] = (await _owner_token(context, rival), 2)
+    async with httpx.AsyncClient(base_url=context.base_url, timeout=30) as client:
+        for slug, (owner, events) in tenants.items():
+            for n in range(events):
+                await _draft_event(client, owner, f"{slug} {n}")
+    dsn = _owner_dsn(context)
+    ids = {}
+    connection = await asyncpg.connect(dsn)
+    try:
+        for slug in tenants:
+            ids[slug] = await connection.fetchval(
+                "SELECT id FROM organizations WHERE slug = $1", slug
+            )
+        # Days of a zone that is not UTC, as most tenants' are.
+        await connection.execute(
+            "UPDATE organizations SET settings = jsonb_set(settings, '{timezone}', "
+            "'\"Europe/Lisbon\"') WHERE id = $1",
+            ids["bench-analytics"],
+        )
+    finally:
+        await connection.close()
+    seconds = await analytics.seed(dsn, ids["bench-analytics-rival-1"], analytics.OTHER_ORDERS)
+    seconds += await analytics.seed(dsn, ids["bench-analytics"], analytics.ORDERS)
+    seconds += await analytics.seed(dsn, ids["bench-analytics-rival-2"], analytics.OTHER_ORDERS)
+    print(
+        f"{'':<16}seeded {analytics.ORDERS:,} orders (+ {2 * analytics.OTHER_ORDERS:,} of two "
+        f"other tenants) with lines and attendees in {seconds:.0f} s",
+        flush=True,
+    )
+    await _explain_analytics(dsn, ids["bench-analytics"])
+    ANALYTICS.token = token
+    return token
+
+
+async def _draft_event(client: httpx.AsyncClient, token: str, name: str) -> None:
+    """An event with two ticket types, left a draft (a plan may limit published events; the
+    figures do not care)."""
+    auth = {"authorization": f"Bearer {token}"}
+    starts = datetime.now(UTC) + timedelta(days=30)
+    created = await client.post(
+        "/api/events",
+        headers=auth,
+        json={
+            "name": name,
+            "description": "A benchmark event",
+            "venue": {"name": "Hall", "address": "1 Main St", "city": "Lisbon", "country": "PT"},
+            "startsAt": starts.isoformat(),
+            "endsAt": (starts + timedelta(hours=3)).isoformat(),
+            "timezone": "Europe/Lisbon",
+        },
+    )
+    created.raise_for_status()
+    for ticket_type in ("General", "VIP"):
+        added = await client.post(
+            f"/api/events/{created.json()['id']}/ticket-types",
+            headers=auth,
+            json={
+                "name": ticket_type,
+                "price": {"amount": 2500, "currency": "EUR"},
+                "quantity": 1_000_000,
+            },
+        )
+        added.raise_for_status()
+
+
+async def _explain_analytics(dsn: str, organization_id: UUID) -> None:
+    """Print the plans of the whole year's summary (the heaviest request) once."""
+    end = datetime.now(UTC) + timedelta(days=1)
+    values = {
+        "currency": "EUR",
+        "event": None,
+        "start": end - timedelta(days=366),
+        "end": end,
+        "org": organization_id,
+        "tz": "Europe/Lisbon",
+    }
+    for statement in SUMMARY_STATEMENTS:
+        used = [name for name in analytics.PARAMETERS if f":{name}" in statement]
+        text = statement
+        for index, name in enumerate(used, start=1):
+            text = text.replace(f":{name}", f"${index}")
+        plan = await analytics.explain(dsn, organization_id, text, *(values[n] for n in used))
+        print("\n".join(f"{'':<16}{line}" for line in plan.splitlines()), flush=True)
+
+
+async def analytics_month(context: Context) -> Sequence[Request]:
+    token = await _analytics_token(context)
+    return [Request("GET", "/api/analytics/summary", (("authorization", f"Bearer {token}"),))]
+
+
+async def analytics_year(context: Context) -> Sequence[Request]:
+    token = await _analytics_token(context)
+    today = datetime.now(UTC).date()
+    path = f"/api/analytics/summary?from={today - timedelta(days=365)}&to={today}"
+    return [Request("GET", path, (("authorization", f"Bearer {token}"),))]
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("bare", BARE, bare_json),
     # Every storefront request resolves its tenant; the Admin App calls /me on every start.
@@ -432,5 +549,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         f"{ws_fanout.RATE:g} checkouts/s (BENCH_WS_RATE), each order.created pushed to every "
         "socket\nrequests/s = deliveries/s; latency = order committed -> received "
         "(outbox, worker woken by the commit, PostgreSQL NOTIFY, fan-out)",
+    ),
+    Scenario(
+        "analytics",
+        API,
+        analytics_month,
+        concurrency=4,
+        p99_goal_ms=200,
+        note="GET /api/analytics/summary (the last 30 days, Europe/Lisbon) of an organization "
+        "with 1,000,000 orders over a year",
+    ),
+    Scenario(
+        "analytics-year",
+        API,
+        analytics_year,
+        concurrency=4,
+        p99_goal_ms=200,
+        note="GET /api/analytics/summary?from=&to= over the whole year (366 days) of the same "
+        "1,000,000 orders",
     ),
 )
