@@ -335,6 +335,21 @@ def check_settings(settings: Settings) -> None:
     auth_route_limit(settings)
     delivery_policy(settings)
     gateway_limits(settings)
+    check_personal_field_keys(settings)
+
+
+def check_personal_field_keys(settings: Settings) -> None:
+    """Configured encryption and lookup keys parse (the development ones are generated)."""
+    try:
+        if settings.encryption_keys:
+            FieldCipher(settings.encryption_keys)
+    except ValueError as error:
+        raise SettingsError(f"invalid TICKETBASE_ENCRYPTION_KEYS: {error}") from None
+    try:
+        if settings.privacy_hash_key:
+            HmacSubjectHasher(settings.privacy_hash_key)
+    except ValueError as error:
+        raise SettingsError(f"invalid TICKETBASE_PRIVACY_HASH_KEY: {error}") from None
 
 
 @contextmanager
