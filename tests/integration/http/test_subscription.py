@@ -159,8 +159,13 @@ async def test_two_requests_racing_for_the_last_seat_one_wins(make_app: AppFacto
 async def test_two_drafts_racing_for_the_last_published_event_one_goes_live(
     make_app: AppFactory,
 ) -> None:
-    async with running(make_app(plan_free_published_events=1)) as client:
+    async with running(make_app(plan_free_published_events=2)) as client:
         tenant = await new_tenant(client._transport.app)  # type: ignore[attr-defined]
+        first = await draft_with_tickets(client, tenant, "Opening")
+        # The first publish creates the subscription row: the race below is on its lock alone.
+        assert (
+            await client.post(f"/api/events/{first}/publish", headers=tenant.auth())
+        ).status_code == 200
         drafts = [await draft_with_tickets(client, tenant, f"Show {n}") for n in range(3)]
 
         raced = await asyncio.gather(
@@ -170,7 +175,7 @@ async def test_two_drafts_racing_for_the_last_published_event_one_goes_live(
         assert sorted(r.status_code for r in raced) == [200, 403, 403]
         refused_for(next(r for r in raced if r.status_code == 403), "publishedEvents")
         live = await client.get("/api/events", headers=storefront(tenant))
-        assert len(live.json()["items"]) == 1
+        assert len(live.json()["items"]) == 2
 
 
 async def test_checkouts_past_the_months_orders_are_refused(make_app: AppFactory) -> None:
@@ -190,6 +195,29 @@ async def test_checkouts_past_the_months_orders_are_refused(make_app: AppFactory
         refused_for(refused, "ordersPerMonth")
         usage = await client.get("/api/subscription/usage", headers=tenant.auth())
         assert usage.json()["usage"]["ordersThisMonth"] == 2
+
+
+async def test_buyers_racing_for_the_last_orders_of_the_month_get_exactly_those(
+    make_app: AppFactory,
+) -> None:
+    async with running(make_app(plan_free_orders_per_month=3)) as client:
+        tenant = await new_tenant(client._transport.app)  # type: ignore[attr-defined]
+        event = await on_sale(client, tenant)
+        first = await client.post(
+            "/api/orders", json=order_body(event, 1), headers=storefront(tenant)
+        )
+        assert first.status_code == 201, first.text
+
+        raced = await asyncio.gather(
+            *(
+                client.post("/api/orders", json=order_body(event, 1), headers=storefront(tenant))
+                for _ in range(5)
+            )
+        )
+
+        assert sorted(r.status_code for r in raced) == [201, 201, 403, 403, 403]
+        usage = await client.get("/api/subscription/usage", headers=tenant.auth())
+        assert usage.json()["usage"]["ordersThisMonth"] == 3
 
 
 async def test_the_organizations_api_rate_sends_headers_and_429_beyond_it(
