@@ -39,7 +39,7 @@ from ticketbase.adapters.local.cache import CacheHub, TaggedCache
 from ticketbase.adapters.local.message_log import LogMessageHandler
 from ticketbase.adapters.local.probe import InProcessCacheProbe
 from ticketbase.adapters.local.rate_limiter import InProcessRateLimiter
-from ticketbase.adapters.local.realtime import RealtimeBroker
+from ticketbase.adapters.local.realtime import OUTBOX, REALTIME, RealtimeBroker, route_of
 from ticketbase.adapters.local.storage import LocalObjectStorage
 from ticketbase.adapters.mailbox import MailboxMailer, MailboxProbe
 from ticketbase.adapters.payments.offline import FreeGateway, ManualGateway
@@ -67,8 +67,8 @@ from ticketbase.adapters.redis.rate_limiter import RedisRateLimiter
 from ticketbase.adapters.redis.realtime import RedisRealtimeBus
 from ticketbase.adapters.s3.storage import S3ObjectStorage, S3Settings
 from ticketbase.adapters.security.blob_tokens import HmacBlobTokens
-from ticketbase.adapters.security.field_cipher import FieldCipher
 from ticketbase.adapters.security.buyer_tokens import HmacBuyerTokens
+from ticketbase.adapters.security.field_cipher import FieldCipher
 from ticketbase.adapters.security.passwords import Argon2PasswordHasher
 from ticketbase.adapters.security.subject_hash import HmacSubjectHasher
 from ticketbase.adapters.security.ticket_codes import Ed25519TicketSigner, TicketSigningKeys
@@ -182,6 +182,11 @@ from ticketbase.application.orders.send_confirmation import (
     SendOrderConfirmation,
     message_id_domain,
 )
+from ticketbase.application.outbox.deliver_outbox import (
+    DeliverOutbox,
+    DeliveryPolicy,
+    MessageHandlers,
+)
 from ticketbase.application.pages.create_page import CreatePage
 from ticketbase.application.pages.get_page import GetPage
 from ticketbase.application.pages.get_page_version import GetPageVersion
@@ -191,11 +196,6 @@ from ticketbase.application.pages.list_pages import ListPages
 from ticketbase.application.pages.publish_page import PublishPage
 from ticketbase.application.pages.restore_page_version import RestorePageVersion
 from ticketbase.application.pages.update_page import UpdatePage
-from ticketbase.application.outbox.deliver_outbox import (
-    DeliverOutbox,
-    DeliveryPolicy,
-    MessageHandlers,
-)
 from ticketbase.application.plugins.access import PLUGIN_INSTALL, PLUGIN_UNINSTALL
 from ticketbase.application.plugins.activate_plugin import ActivatePlugin
 from ticketbase.application.plugins.configure_plugin import ConfigurePlugin
@@ -250,6 +250,16 @@ from ticketbase.entrypoints.http.rate_limits import AuthRouteLimit
 from ticketbase.entrypoints.http.response_cache import ResponseCache
 from ticketbase.entrypoints.periodic import repeat
 from ticketbase.entrypoints.settings import Settings, SettingsError
+
+# Infrastructure handles the other entrypoints use (app start-up, the worker, the WebSocket
+# route): they reach adapters only through this composition root.
+__all__ = [
+    "OUTBOX",
+    "REALTIME",
+    "CacheHub",
+    "RealtimeBroker",
+    "route_of",
+]
 
 log = structlog.get_logger()
 SMTPS_PORT = 465  # TLS from the first byte; other ports upgrade with STARTTLS

@@ -20,12 +20,11 @@ import signal
 import structlog
 from dishka import AsyncContainer
 
-from ticketbase.adapters.local.realtime import OUTBOX, RealtimeBroker
 from ticketbase.application.identity.purge_ended_sessions import PurgeEndedSessions
 from ticketbase.application.orders.expire_holds import ExpireHolds
 from ticketbase.application.outbox.deliver_outbox import DeliverOutbox, Outcome
 from ticketbase.application.ports.health import DatabaseHealth
-from ticketbase.entrypoints.container import make_container
+from ticketbase.entrypoints.container import OUTBOX, RealtimeBroker, make_container
 from ticketbase.entrypoints.periodic import repeat
 from ticketbase.entrypoints.settings import Settings
 

@@ -131,9 +131,7 @@ class PostgresPageRepository:
 
     async def version(self, page_id: PageId, number: int) -> PageVersion | None:
         arguments = {"organization_id": self._organization_id, "page_id": page_id}
-        row = (
-            (await self._c.execute(_VERSION, arguments | {"version": number})).mappings().first()
-        )
+        row = (await self._c.execute(_VERSION, arguments | {"version": number})).mappings().first()
         if row is None:
             return None
         return _version(

@@ -14,12 +14,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from ticketbase.adapters.local.cache import CacheHub
-from ticketbase.adapters.local.realtime import RealtimeBroker
 from ticketbase.application.identity.check_session import CheckSession
 from ticketbase.application.ports.health import DatabaseHealth
 from ticketbase.application.ports.security import TokenService
 from ticketbase.entrypoints.container import (
+    CacheHub,
+    RealtimeBroker,
     cache_keepers,
     check_settings,
     extra_metrics,

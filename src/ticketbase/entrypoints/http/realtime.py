@@ -42,7 +42,6 @@ import structlog
 from litestar import WebSocket, get, websocket
 from litestar.exceptions import HTTPException, WebSocketDisconnect
 
-from ticketbase.adapters.local.realtime import REALTIME, RealtimeBroker, route_of
 from ticketbase.application.context import Actor
 from ticketbase.application.identity.check_session import CheckSession
 from ticketbase.application.ports.cache import read_record, session_tag
@@ -51,6 +50,7 @@ from ticketbase.application.ports.security import TokenService
 from ticketbase.application.realtime.audience import may_hear
 from ticketbase.domain.identity.permissions import effective_permissions
 from ticketbase.domain.shared.errors import Unauthenticated
+from ticketbase.entrypoints.container import REALTIME, RealtimeBroker, route_of
 
 log = structlog.get_logger()
 
