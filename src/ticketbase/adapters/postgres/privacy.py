@@ -7,9 +7,10 @@ and an index over every order's attendees would cost every checkout. Rows still 
 found by their clear columns.
 
 ``reencrypt`` is ``ticketbase rotate-keys``'s step: a batch of the tenant's orders whose people
-are not all under the newest key (or still in clear), locked with SKIP LOCKED so a checkout or
-payment holding one is never waited for (the next run takes it), rewritten under the newest key
-without a version bump (nothing the domain sees changes)."""
+are not all under the newest key (or still in clear), locked ``FOR NO KEY UPDATE SKIP LOCKED``
+like the orders' own locks, so a payment or hold expiry holding one is never waited for (the
+next run takes it), rewritten under the newest key without a version bump (nothing the domain
+sees changes)."""
 
 from __future__ import annotations
 
@@ -146,7 +147,7 @@ class PostgresPersonalData:
                 .where(o.organization_id == self._org, stale)
                 .order_by(o.id)
                 .limit(limit)
-                .with_for_update(skip_locked=True)
+                .with_for_update(key_share=True, skip_locked=True)
             )
         ).mappings()
         done = 0
