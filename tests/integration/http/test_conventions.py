@@ -222,9 +222,16 @@ async def test_metrics_count_requests_by_route_and_show_the_pool(
 async def test_ready_checks_the_database_and_cache(client: httpx.AsyncClient) -> None:
     response = await client.get("/health/ready")
     assert response.status_code == 200
+    # API.md's checks; no plugin server is configured in tests, which never fails readiness.
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "mail": "ok"},
+        "checks": {
+            "database": "ok",
+            "cache": "ok",
+            "mail": "ok",
+            "storage": "ok",
+            "pluginServer": "not_configured",
+        },
     }
 
 
@@ -234,7 +241,13 @@ async def test_ready_uses_redis_when_configured(make_app: AppFactory, redis_url:
     async with running(make_app(redis_url="redis://127.0.0.1:9/0")) as client:
         response = await client.get("/health/ready")
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "cache": "down", "mail": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "cache": "down",
+        "mail": "ok",
+        "storage": "ok",
+        "pluginServer": "not_configured",
+    }
 
 
 class _DownProbe:

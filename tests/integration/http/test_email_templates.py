@@ -383,14 +383,14 @@ async def test_a_test_send_reaches_the_callers_mailbox_through_the_outbox(
     assert receipt["to"] == f"{manager.hex}@callers.example"
     assert receipt["queued"] is True
     assert mailbox(settings.data_dir, receipt["to"]) == []  # nothing before the worker runs
-    assert Outcome.DELIVERED in await deliver(app)
+    assert Outcome.DELIVERED in await deliver(app, tenant)
     [email] = mailbox(settings.data_dir, receipt["to"])
     assert email["subject"] == "[Test] Tickets for Jazz Night"
     assert receipt["messageId"] in email["message-id"]
     assert body_of(email, "plain") == "Dear Grace <b>, order 2026-000042.\n"
     assert "<p>Dear Grace &lt;b&gt;</p>" in body_of(email, "html")
     assert f"<h1>{tenant.organization.name}</h1>" in body_of(email, "html")
-    await deliver(app)  # a second round sends nothing more
+    await deliver(app, tenant)  # a second round sends nothing more
     assert len(mailbox(settings.data_dir, receipt["to"])) == 1
     assert ("email_template.test_sent", "order_confirmation") in await audit_actions(client, tenant)
 

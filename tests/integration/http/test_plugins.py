@@ -18,8 +18,9 @@ from litestar.exceptions import LitestarException
 from tests.fakes.plugin_server import DEFAULT_SECRET, FakePluginServer, manifest, status_webhook
 from tests.integration.http.conftest import AppFactory, Tenant, new_tenant, running
 from tests.integration.http.test_conventions import assert_problem
+from tests.integration.support import deliver_own_outbox
 
-from ticketbase.application.outbox.deliver_outbox import DeliverOutbox, Outcome
+from ticketbase.application.outbox.deliver_outbox import Outcome
 from ticketbase.application.ports.plugins import PluginServerBadAnswer
 from ticketbase.domain.identity.permissions import Role
 
@@ -62,11 +63,9 @@ def app(make_app: AppFactory, plugins: FakePluginServer) -> Litestar:
     )
 
 
-async def deliver(app: Litestar) -> list[Outcome]:
-    """What the worker's outbox loop does once."""
-    async with app.state.dishka_container() as request:
-        report = await (await request.get(DeliverOutbox))()
-    return [d.outcome for d in report.deliveries]
+async def deliver(app: Litestar, tenant: Tenant) -> list[Outcome]:
+    """What the worker's outbox loop does, for this tenant's messages (support.py)."""
+    return await deliver_own_outbox(app, tenant.organization.id)
 
 
 async def installed(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, dict[str, Any]]:
@@ -83,7 +82,7 @@ async def install_all(
     for plugin_id in plugin_ids:
         response = await client.post(f"/api/plugins/install/{plugin_id}", headers=tenant.auth())
         assert response.status_code == 202, response.text
-    assert set(await deliver(app)) == {Outcome.DELIVERED}
+    assert set(await deliver(app, tenant)) == {Outcome.DELIVERED}
 
 
 async def test_the_catalog_for_members(
@@ -125,7 +124,7 @@ async def test_install_through_the_worker_configure_activate_uninstall(
         409,
         "plugin_already_installed",
     )
-    assert await deliver(app) == [Outcome.DELIVERED]
+    assert await deliver(app, tenant) == [Outcome.DELIVERED]
     assert (org, "payments") in plugins.installed
     [install_call] = plugins.calls("POST", f"/tenants/{org}/plugins/payments/install")
     assert install_call.headers["idempotency-key"]
@@ -164,7 +163,7 @@ async def test_install_through_the_worker_configure_activate_uninstall(
     removed = await client.delete("/api/plugins/installed/legacy", headers=tenant.auth())
     assert removed.status_code == 202, removed.text
     assert removed.json()["status"] == "uninstalling"
-    assert await deliver(app) == [Outcome.DELIVERED]
+    assert await deliver(app, tenant) == [Outcome.DELIVERED]
     assert "legacy" not in await installed(client, tenant)
     assert (org, "legacy") not in plugins.installed
 
