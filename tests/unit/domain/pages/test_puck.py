@@ -187,7 +187,7 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     return made_doc
 
 
-@settings(max_examples=200)
+@settings(max_examples=60, deadline=None)
 @given(documents())
 def test_every_valid_document_is_accepted_unchanged(raw: dict[str, Any]) -> None:
     assert parse_puck_data(raw) == raw
@@ -203,7 +203,7 @@ def _components(raw: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-@settings(max_examples=200)
+@settings(max_examples=60, deadline=None)
 @given(documents(), st.data())
 def test_a_repeated_id_is_refused_at_its_second_place(
     raw: dict[str, Any], data: st.DataObject
@@ -223,7 +223,7 @@ def test_a_repeated_id_is_refused_at_its_second_place(
     assert placed[first][0] in caught.value.detail
 
 
-@settings(max_examples=200)
+@settings(max_examples=60, deadline=None)
 @given(documents(), st.data())
 def test_a_component_without_a_string_type_is_refused_at_its_path(
     raw: dict[str, Any], data: st.DataObject
@@ -240,7 +240,7 @@ def test_a_component_without_a_string_type_is_refused_at_its_path(
     assert caught.value.field == f"{path}.type"
 
 
-@settings(max_examples=200)
+@settings(max_examples=60, deadline=None)
 @given(documents(), _ids)
 def test_a_zone_under_an_unknown_component_is_refused(raw: dict[str, Any], ghost: str) -> None:
     if ghost == "root" or ghost in {c["props"]["id"] for _, c in _components(raw)}:
