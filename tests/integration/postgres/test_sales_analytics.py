@@ -190,3 +190,49 @@ async def test_money_in_another_currency_is_kept_apart(subject: Subject) -> None
         DayFigures(date(2026, 3, 2), 1, 3, 0),
     ]
     assert [(e.tickets, e.revenue) for e in figures.top_events] == [(4, 0)]  # Jazz: 0, 0
+
+
+async def test_counts_follow_payment_check_in_and_its_undo(subject: Subject) -> None:
+    """The way the API writes: a pending order saved paid, tickets issued, one admitted and
+    let out again (on PostgreSQL the order's counts are kept by migration 0017's triggers)."""
+    gala = an_event(subject.tenant, name="Gala")
+    standard = a_ticket_type(gala, "Standard", price=eur(2500))
+    await given(subject, gala, standard)
+    at = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    order = an_order(subject.tenant, gala, standard, standard_vip := a_ticket_type(gala, "VIP"))
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        await tx.ticket_types.add(standard_vip)
+        await tx.orders.add(order, b"hash")
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        assert (await tx.analytics.figures(PERIOD, "EUR")).orders == 0  # pending
+        order.expires_at = at + timedelta(minutes=5)
+        order.pay(at=at, amount=order.total, reference="r", provider="manual")
+        await tx.orders.save(order)
+        holders = order.ticket_holders()
+        ids = [AttendeeId(IDS.new()) for _ in holders]
+        codes = [TicketCode(f"code-{i.hex}-0123456789") for i in ids]
+        tickets = Attendee.issue_all(order, ids=ids, codes=codes, now=at)
+        await tx.attendees.add_all(tickets)
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        figures = await tx.analytics.figures(PERIOD, "EUR")
+        assert (figures.orders, figures.tickets, figures.checked_in) == (1, 3, 0)
+        ticket = tickets[2]
+        ticket.check_in(at=at, event_id=gala.id, order_status=order.status)
+        await tx.attendees.save(ticket)
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        assert (await tx.analytics.figures(PERIOD, "EUR")).checked_in == 1
+        ticket.rename(full_name="Alan Turing", email="alan@example.org", now=at)
+        await tx.attendees.save(ticket)  # another change leaves the count alone
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        assert (await tx.analytics.figures(PERIOD, "EUR")).checked_in == 1
+        assert ticket.undo_check_in(now=at)
+        await tx.attendees.save(ticket)
+        await tx.commit()
+    async with subject.uow.for_tenant(subject.tenant) as tx:
+        figures = await tx.analytics.figures(PERIOD, "EUR", gala.id)
+        assert (figures.tickets, figures.checked_in) == (3, 0)
+        assert [(t.tickets, t.checked_in) for t in figures.ticket_types] == [(1, 0), (2, 0)]
