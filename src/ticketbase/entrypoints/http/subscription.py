@@ -19,6 +19,7 @@ from ticketbase.domain.subscriptions.plan import PlanLimits, PlanName, Subscript
 from ticketbase.entrypoints.http.versioning import expected_version
 from ticketbase.entrypoints.http.wire import BEARER, Wire
 
+
 class LimitsWire(Wire):
     """Each limit of the plan; null = unlimited."""
 
