@@ -128,7 +128,8 @@ async def explain(dsn: str, organization_id: UUID, statement: str, *args: object
             )
             # As the adapter runs it (PostgresSalesAnalytics' tuning).
             await connection.execute(
-                "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true),"
+                "SELECT set_config('work_mem', '64MB', true),"
+                " set_config('hash_mem_multiplier', '8', true), set_config('jit', 'off', true),"
                 " set_config('random_page_cost', '1.1', true)"
             )
             rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *args)
