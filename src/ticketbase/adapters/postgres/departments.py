@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbase.adapters.postgres.tables import departments
@@ -25,7 +25,11 @@ class PostgresDepartmentRepository:
     def __init__(self, connection: AsyncConnection, organization_id: OrganizationId) -> None:
         self._c = connection
         self._organization_id = organization_id
-        self._mine = departments.c.organization_id == organization_id
+
+    @property
+    def _mine(self) -> ColumnElement[bool]:
+        # Built when used, not per transaction: every tenant transaction makes this repository.
+        return departments.c.organization_id == self._organization_id
 
     async def get(self, department_id: DepartmentId) -> Department | None:
         row = (

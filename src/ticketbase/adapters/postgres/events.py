@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbase.adapters.postgres.tables import events, promo_codes, ticket_types
@@ -173,7 +173,11 @@ class PostgresTicketTypeRepository:
         self._c = connection
         self._organization_id = organization_id
         self._changes = changes
-        self._mine = ticket_types.c.organization_id == organization_id
+
+    @property
+    def _mine(self) -> ColumnElement[bool]:
+        # Built when used, not per transaction: every tenant transaction makes this repository.
+        return ticket_types.c.organization_id == self._organization_id
 
     async def of_event(self, event_id: EventId) -> list[TicketType]:
         rows = await self._c.execute(
@@ -253,7 +257,11 @@ class PostgresPromoCodeRepository:
         self._c = connection
         self._organization_id = organization_id
         self._changes = changes
-        self._mine = promo_codes.c.organization_id == organization_id
+
+    @property
+    def _mine(self) -> ColumnElement[bool]:
+        # Built when used, not per transaction: every tenant transaction makes this repository.
+        return promo_codes.c.organization_id == self._organization_id
 
     async def of_event(self, event_id: EventId) -> list[PromoCode]:
         rows = await self._c.execute(
