@@ -34,9 +34,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.execute("ALTER TABLE orders ADD COLUMN buyer_email_hash bytea")
-    op.execute(
-        "ALTER TABLE orders ADD COLUMN attendee_email_hashes bytea[] NOT NULL DEFAULT '{}'"
-    )
+    op.execute("ALTER TABLE orders ADD COLUMN attendee_email_hashes bytea[] NOT NULL DEFAULT '{}'")
     op.execute(
         "CREATE INDEX ix_orders_buyer_email_hash ON orders"
         " (organization_id, buyer_email_hash, id DESC) WHERE buyer_email_hash IS NOT NULL"
