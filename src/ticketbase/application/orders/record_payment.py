@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from ticketbase.application.context import Actor
 from ticketbase.application.orders.announcements import (
@@ -113,13 +114,7 @@ class RecordPayment:
                 if order.status is not OrderStatus.PENDING:
                     return None
                 # Pending past its hold: nobody released the tickets, they are still held.
-                result = order.settle_late_payment(
-                    at=now,
-                    amount=payment.amount,
-                    reference=payment.reference,
-                    provider=payment.provider.value,
-                    stock_taken=True,
-                )
+                result = _settle(order, payment, now, stock_taken=True)
             return await self._finish(tx, order, result, payment)
 
     async def _retake_or_refund(self, payment: ReceivedPayment) -> Recorded:
@@ -132,23 +127,11 @@ class RecordPayment:
             except (SoldOut, EventSoldOut, PromoCodeUsedUp):
                 pass  # leave without committing: nothing of the refused hold stays
             else:
-                result = order.settle_late_payment(
-                    at=now,
-                    amount=payment.amount,
-                    reference=payment.reference,
-                    provider=payment.provider.value,
-                    stock_taken=True,
-                )
+                result = _settle(order, payment, now, stock_taken=True)
                 return await self._finish(tx, order, result, payment)
         async with self._uow.for_tenant(payment.organization_id) as tx:
             order = await _order(tx, payment.order_id)
-            result = order.settle_late_payment(
-                at=now,
-                amount=payment.amount,
-                reference=payment.reference,
-                provider=payment.provider.value,
-                stock_taken=False,
-            )
+            result = _settle(order, payment, now, stock_taken=False)
             return await self._finish(tx, order, result, payment)
 
     async def _give_back(self, payment: ReceivedPayment) -> Recorded:
@@ -222,6 +205,18 @@ class RecordPayment:
         ids = [AttendeeId(self._ids.new()) for _ in holders]
         codes = [self._signer.sign(order.organization_id, order.event_id, i) for i in ids]
         return Attendee.issue_all(order, ids=ids, codes=codes, now=self._clock.now())
+
+
+def _settle(
+    order: Order, payment: ReceivedPayment, now: datetime, *, stock_taken: bool
+) -> PaymentResult:
+    return order.settle_late_payment(
+        at=now,
+        amount=payment.amount,
+        reference=payment.reference,
+        provider=payment.provider.value,
+        stock_taken=stock_taken,
+    )
 
 
 async def _order(tx: TenantTransaction, order_id: OrderId) -> Order:
